@@ -1,0 +1,6 @@
+// Package schema is Meshwork's logical table schema: the columns a contract
+// declares, their types, keys and partitioning, and the mappings between the
+// three type systems a data product lives in — ODCS logical/physical types,
+// Iceberg types, and DuckDB SQL types. It also decides which schema changes an
+// apply may make to an existing table.
+package schema
