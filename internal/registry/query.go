@@ -1,0 +1,259 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/meshwork/meshwork/internal/errs"
+)
+
+const timeFormat = time.RFC3339Nano
+
+func now() string { return time.Now().UTC().Format(timeFormat) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeFormat, s)
+	return t
+}
+
+// Products lists every product, ordered by domain and name.
+func (r *Registry) Products(ctx context.Context) ([]Product, error) {
+	return r.products(ctx, `ORDER BY domain, name`)
+}
+
+// Product returns one product, or a NotFound error.
+func (r *Registry) Product(ctx context.Context, domain, name string) (*Product, error) {
+	ps, err := r.products(ctx, `WHERE domain = ? AND name = ?`, domain, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, errs.E(errs.NotFound, "registry.Product", "product %s.%s does not exist", domain, name)
+	}
+	return &ps[0], nil
+}
+
+func (r *Registry) products(ctx context.Context, where string, args ...any) ([]Product, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT domain, name, spec_id, status, version, description, team, doc, hash, created_at, updated_at
+		FROM mesh_products `+where, args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "registry.products", err, "read products")
+	}
+	defer rows.Close()
+	var out []Product
+	for rows.Next() {
+		var p Product
+		var doc, created, updated string
+		if err := rows.Scan(&p.Domain, &p.Name, &p.SpecID, &p.Status, &p.Version, &p.Description, &p.Team, &doc, &p.Hash, &created, &updated); err != nil {
+			return nil, errs.Wrap(errs.Internal, "registry.products", err, "read products")
+		}
+		p.Doc, p.CreatedAt, p.UpdatedAt = json.RawMessage(doc), parseTime(created), parseTime(updated)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Tables lists the tables of a product (all products when domain is empty).
+func (r *Registry) Tables(ctx context.Context, domain, product string) ([]Table, error) {
+	if domain == "" {
+		return r.tables(ctx, `ORDER BY domain, product, name`)
+	}
+	return r.tables(ctx, `WHERE domain = ? AND product = ? ORDER BY name`, domain, product)
+}
+
+// Table returns one table, or a NotFound error.
+func (r *Registry) Table(ctx context.Context, domain, product, name string) (*Table, error) {
+	ts, err := r.tables(ctx, `WHERE domain = ? AND product = ? AND name = ?`, domain, product, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, errs.E(errs.NotFound, "registry.Table", "table %s.%s.%s does not exist", domain, product, name)
+	}
+	return &ts[0], nil
+}
+
+func (r *Registry) tables(ctx context.Context, where string, args ...any) ([]Table, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT domain, product, name, contract_id, contract_version, def, created_at, updated_at
+		FROM mesh_tables `+where, args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "registry.tables", err, "read tables")
+	}
+	defer rows.Close()
+	var out []Table
+	for rows.Next() {
+		var t Table
+		var def, created, updated string
+		if err := rows.Scan(&t.Domain, &t.Product, &t.Name, &t.ContractID, &t.ContractVersion, &def, &created, &updated); err != nil {
+			return nil, errs.Wrap(errs.Internal, "registry.tables", err, "read tables")
+		}
+		if err := json.Unmarshal([]byte(def), &t.Def); err != nil {
+			return nil, errs.Wrap(errs.Internal, "registry.tables", err, "decode table %s.%s.%s", t.Domain, t.Product, t.Name)
+		}
+		t.CreatedAt, t.UpdatedAt = parseTime(created), parseTime(updated)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Contract returns one version of a contract, or a NotFound error.
+func (r *Registry) Contract(ctx context.Context, id, version string) (*Contract, error) {
+	cs, err := r.contracts(ctx, `WHERE id = ? AND version = ?`, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, errs.E(errs.NotFound, "registry.Contract", "contract %s version %s does not exist", id, version)
+	}
+	return &cs[0], nil
+}
+
+// ContractsOf lists the contract versions applied for a product, newest first.
+func (r *Registry) ContractsOf(ctx context.Context, domain, product string) ([]Contract, error) {
+	return r.contracts(ctx, `WHERE domain = ? AND product = ? ORDER BY applied_at DESC`, domain, product)
+}
+
+// ContractByID returns the most recently applied version of a contract id, or nil.
+func (r *Registry) ContractByID(ctx context.Context, id string) (*Contract, error) {
+	cs, err := r.contracts(ctx, `WHERE id = ? ORDER BY applied_at DESC LIMIT 1`, id)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	return &cs[0], nil
+}
+
+func (r *Registry) contracts(ctx context.Context, where string, args ...any) ([]Contract, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT id, version, domain, product, status, doc, hash, applied_at FROM mesh_contracts `+where, args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "registry.contracts", err, "read contracts")
+	}
+	defer rows.Close()
+	var out []Contract
+	for rows.Next() {
+		var c Contract
+		var doc, applied string
+		if err := rows.Scan(&c.ID, &c.Version, &c.Domain, &c.Product, &c.Status, &doc, &c.Hash, &applied); err != nil {
+			return nil, errs.Wrap(errs.Internal, "registry.contracts", err, "read contracts")
+		}
+		c.Doc, c.AppliedAt = json.RawMessage(doc), parseTime(applied)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Apply writes a change in one transaction.
+func (r *Registry) Apply(ctx context.Context, ch Change) error {
+	const op = "registry.Apply"
+	ts := now()
+	err := r.inTx(ctx, func(tx *sql.Tx) error {
+		for name, team := range ch.Domains {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_domains (name, team, created_at, updated_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (name) DO UPDATE SET team = excluded.team, updated_at = excluded.updated_at
+				WHERE mesh_domains.team <> excluded.team`, name, team, ts, ts); err != nil {
+				return fmt.Errorf("domain %s: %w", name, err)
+			}
+		}
+		for _, p := range ch.Products {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_products (domain, name, spec_id, status, version, description, team, doc, hash, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (domain, name) DO UPDATE SET spec_id = excluded.spec_id, status = excluded.status, version = excluded.version,
+				description = excluded.description, team = excluded.team, doc = excluded.doc, hash = excluded.hash, updated_at = excluded.updated_at`,
+				p.Domain, p.Name, p.SpecID, p.Status, p.Version, p.Description, p.Team, string(p.Doc), p.Hash, ts, ts); err != nil {
+				return fmt.Errorf("product %s.%s: %w", p.Domain, p.Name, err)
+			}
+		}
+		for _, c := range ch.Contracts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_contracts (id, version, domain, product, status, doc, hash, applied_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (id, version) DO UPDATE SET status = excluded.status, doc = excluded.doc, hash = excluded.hash, applied_at = excluded.applied_at`,
+				c.ID, c.Version, c.Domain, c.Product, c.Status, string(c.Doc), c.Hash, ts); err != nil {
+				return fmt.Errorf("contract %s %s: %w", c.ID, c.Version, err)
+			}
+		}
+		for _, t := range ch.Tables {
+			def, err := json.Marshal(t.Def)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_tables (domain, product, name, contract_id, contract_version, def, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (domain, product, name) DO UPDATE SET contract_id = excluded.contract_id,
+				contract_version = excluded.contract_version, def = excluded.def, updated_at = excluded.updated_at`,
+				t.Domain, t.Product, t.Name, t.ContractID, t.ContractVersion, string(def), ts, ts); err != nil {
+				return fmt.Errorf("table %s.%s.%s: %w", t.Domain, t.Product, t.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, err, "apply failed; nothing was changed")
+	}
+	return nil
+}
+
+// RecordPublish stores the record of a publish run. A committed run whose
+// idempotency key was already committed for the table is a Conflict.
+func (r *Registry) RecordPublish(ctx context.Context, p Publish) error {
+	var key any
+	if p.IdempotencyKey != "" {
+		key = p.IdempotencyKey
+	}
+	_, err := r.db.ExecContext(ctx, `INSERT INTO mesh_publishes (run_id, domain, product, tbl, mode, status, snapshot_id, idempotency_key, report, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.RunID, p.Domain, p.Product, p.Table, p.Mode, p.Status, p.SnapshotID, key, string(p.Report),
+		p.StartedAt.UTC().Format(timeFormat), p.FinishedAt.UTC().Format(timeFormat))
+	if err != nil {
+		return errs.Wrap(errs.Internal, "registry.RecordPublish", err, "record publish")
+	}
+	return nil
+}
+
+// CommittedPublish returns the committed publish of a table with the given
+// idempotency key, or nil.
+func (r *Registry) CommittedPublish(ctx context.Context, domain, product, table, key string) (*Publish, error) {
+	ps, err := r.publishes(ctx, `WHERE domain = ? AND product = ? AND tbl = ? AND idempotency_key = ? AND status = 'committed' LIMIT 1`, domain, product, table, key)
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return &ps[0], nil
+}
+
+// LastPublish returns the latest publish run of a table, or nil.
+func (r *Registry) LastPublish(ctx context.Context, domain, product, table string) (*Publish, error) {
+	ps, err := r.publishes(ctx, `WHERE domain = ? AND product = ? AND tbl = ? ORDER BY finished_at DESC LIMIT 1`, domain, product, table)
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return &ps[0], nil
+}
+
+func (r *Registry) publishes(ctx context.Context, where string, args ...any) ([]Publish, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT run_id, domain, product, tbl, mode, status, snapshot_id, COALESCE(idempotency_key, ''), report, started_at, finished_at
+		FROM mesh_publishes `+where, args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "registry.publishes", err, "read publishes")
+	}
+	defer rows.Close()
+	var out []Publish
+	for rows.Next() {
+		var p Publish
+		var snap sql.NullInt64
+		var report, started, finished string
+		if err := rows.Scan(&p.RunID, &p.Domain, &p.Product, &p.Table, &p.Mode, &p.Status, &snap, &p.IdempotencyKey, &report, &started, &finished); err != nil {
+			return nil, errs.Wrap(errs.Internal, "registry.publishes", err, "read publishes")
+		}
+		if snap.Valid {
+			p.SnapshotID = &snap.Int64
+		}
+		p.Report, p.StartedAt, p.FinishedAt = json.RawMessage(report), parseTime(started), parseTime(finished)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.Wrap(errs.Internal, "registry.publishes", err, "read publishes")
+	}
+	return out, nil
+}
