@@ -1,0 +1,368 @@
+package apply
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/schema"
+	"github.com/meshwork/meshwork/internal/spec"
+)
+
+// Source is one spec file.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// Applier applies specs. Applies run one at a time.
+type Applier struct {
+	reg  *registry.Registry
+	lake *lake.Lake
+	log  *slog.Logger
+	mu   sync.Mutex
+}
+
+// New returns an Applier.
+func New(reg *registry.Registry, lk *lake.Lake, log *slog.Logger) *Applier {
+	return &Applier{reg: reg, lake: lk, log: log.With("component", "apply")}
+}
+
+// productDoc is a product with the contracts it publishes in this apply.
+type productDoc struct {
+	p         *spec.Product
+	contracts []*spec.Contract
+}
+
+// Apply parses, validates and plans the sources, then (unless dryRun)
+// applies the plan. Nothing changes if any source or any step is invalid.
+func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan, error) {
+	const op = "apply.Apply"
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	plan := &Plan{DryRun: dryRun}
+	var products []*spec.Product
+	var contracts []*spec.Contract
+	var diags []spec.Diagnostic
+	for _, s := range srcs {
+		f, err := spec.Parse(s.Name, s.Data)
+		if err != nil {
+			var d []spec.Diagnostic
+			if e, ok := err.(*errs.Error); ok {
+				d, _ = e.Details.([]spec.Diagnostic)
+			}
+			if d == nil {
+				return nil, err
+			}
+			diags = append(diags, d...)
+			continue
+		}
+		products = append(products, f.Products...)
+		contracts = append(contracts, f.Contracts...)
+		plan.Warnings = append(plan.Warnings, f.Warnings...)
+	}
+	if len(diags) > 0 {
+		return nil, errs.WithDetails(errs.E(errs.Invalid, op, "%d error(s) in the specs; first: %s", len(diags), diags[0]), diags)
+	}
+	if len(products)+len(contracts) == 0 {
+		return nil, errs.E(errs.Invalid, op, "no data products or contracts to apply")
+	}
+	docs, err := a.link(ctx, products, contracts)
+	if err != nil {
+		return nil, err
+	}
+	ch := registry.Change{Domains: map[string]string{}}
+	var tables []*tablePlan
+	for _, d := range docs {
+		if err := a.planProduct(ctx, d, plan, &ch); err != nil {
+			return nil, err
+		}
+		for _, c := range d.contracts {
+			ts, err := a.planContract(ctx, d.p, c, plan, &ch)
+			if err != nil {
+				return nil, err
+			}
+			tables = append(tables, ts...)
+		}
+	}
+	if dryRun || !plan.Changed() {
+		return plan, nil
+	}
+	if err := a.execute(ctx, tables, &ch); err != nil {
+		return nil, err
+	}
+	a.log.Info("applied", "steps", len(plan.Steps))
+	return plan, nil
+}
+
+// link pairs each contract with the product that publishes it.
+func (a *Applier) link(ctx context.Context, products []*spec.Product, contracts []*spec.Contract) ([]*productDoc, error) {
+	const op = "apply.link"
+	byID := map[string]*spec.Contract{}
+	for _, c := range contracts {
+		if prev, ok := byID[c.ID]; ok {
+			return nil, errs.E(errs.Invalid, op, "contract id %q appears twice (versions %s and %s): apply one version at a time", c.ID, prev.Version, c.Version)
+		}
+		byID[c.ID] = c
+	}
+	seen := map[string]bool{}
+	used := map[string]bool{}
+	var docs []*productDoc
+	for _, p := range products {
+		key := p.Domain + "." + p.Name
+		if seen[key] {
+			return nil, errs.E(errs.Invalid, op, "product %s is declared twice", key)
+		}
+		seen[key] = true
+		d := &productDoc{p: p}
+		for _, port := range p.OutputPorts {
+			if port.ContractID == "" {
+				continue
+			}
+			c, ok := byID[port.ContractID]
+			if !ok {
+				applied, err := a.reg.ContractByID(ctx, port.ContractID)
+				if err != nil {
+					return nil, err
+				}
+				if applied == nil {
+					return nil, errs.E(errs.Invalid, op, "product %s: output port %q references contract %q, which is neither in these files nor applied before", key, port.Name, port.ContractID)
+				}
+				continue
+			}
+			if used[c.ID] {
+				continue
+			}
+			if (c.Domain != "" && c.Domain != p.Domain) || (c.DataProduct != "" && c.DataProduct != p.Name) {
+				return nil, errs.E(errs.Invalid, op, "contract %q says it belongs to %s.%s but product %s publishes it", c.ID, c.Domain, c.DataProduct, key)
+			}
+			used[c.ID] = true
+			d.contracts = append(d.contracts, c)
+		}
+		docs = append(docs, d)
+	}
+	// Contracts applied on their own belong to an applied product.
+	for _, c := range contracts {
+		if used[c.ID] {
+			continue
+		}
+		if c.Domain == "" || c.DataProduct == "" {
+			return nil, errs.E(errs.Invalid, op, "contract %q is not published by any product in these files: apply it with its product, or set its domain and dataProduct", c.ID)
+		}
+		p, err := a.reg.Product(ctx, c.Domain, c.DataProduct)
+		if err != nil {
+			return nil, errs.E(errs.Invalid, op, "contract %q belongs to product %s.%s, which does not exist: apply the product first", c.ID, c.Domain, c.DataProduct)
+		}
+		sp, err := spec.ParseProduct(p.Domain+"."+p.Name, p.Doc)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "read applied product %s.%s", p.Domain, p.Name)
+		}
+		docs = append(docs, &productDoc{p: sp, contracts: []*spec.Contract{c}})
+	}
+	return docs, nil
+}
+
+func (a *Applier) planProduct(ctx context.Context, d *productDoc, plan *Plan, ch *registry.Change) error {
+	p := d.p
+	doc, err := p.Doc.JSON()
+	if err != nil {
+		return errs.Wrap(errs.Internal, "apply.planProduct", err, "encode product")
+	}
+	h := hash(doc)
+	team := ""
+	if p.Team != nil {
+		team = p.Team.Name
+	}
+	name := p.Domain + "." + p.Name
+	prev, err := a.reg.Product(ctx, p.Domain, p.Name)
+	action := Create
+	switch {
+	case err == nil && prev.Hash == h:
+		action = Unchanged
+	case err == nil:
+		action = Update
+	case !errs.Is(err, errs.NotFound):
+		return err
+	}
+	if action == Create {
+		if _, ok := ch.Domains[p.Domain]; !ok && !a.domainExists(ctx, p.Domain) {
+			plan.Steps = append(plan.Steps, Step{Kind: "domain", Name: p.Domain, Action: Create})
+		}
+	}
+	ch.Domains[p.Domain] = team
+	plan.Steps = append(plan.Steps, Step{Kind: "product", Name: name, Action: action})
+	if action != Unchanged {
+		ch.Products = append(ch.Products, registry.Product{Domain: p.Domain, Name: p.Name, SpecID: p.ID, Status: p.Status,
+			Version: p.Version, Description: p.Description.Purpose, Team: team, Doc: doc, Hash: h})
+	}
+	return nil
+}
+
+func (a *Applier) domainExists(ctx context.Context, domain string) bool {
+	ps, err := a.reg.Products(ctx)
+	if err != nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.Domain == domain {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Contract, plan *Plan, ch *registry.Change) ([]*tablePlan, error) {
+	const op = "apply.planContract"
+	doc, err := c.Doc.JSON()
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "encode contract")
+	}
+	h := hash(doc)
+	name := fmt.Sprintf("%s %s", c.ID, c.Version)
+	prev, err := a.reg.Contract(ctx, c.ID, c.Version)
+	action := Create
+	switch {
+	case err == nil && prev.Hash == h:
+		action = Unchanged
+	case err == nil && prev.Status != "draft":
+		return nil, errs.E(errs.Conflict, op, "contract %q version %s is already applied with different content: a %s contract version is immutable, give the change a new version", c.ID, c.Version, prev.Status)
+	case err == nil:
+		action = Update
+	case !errs.Is(err, errs.NotFound):
+		return nil, err
+	}
+	plan.Steps = append(plan.Steps, Step{Kind: "contract", Name: name, Action: action})
+	if action != Unchanged {
+		ch.Contracts = append(ch.Contracts, registry.Contract{ID: c.ID, Version: c.Version, Domain: p.Domain, Product: p.Name, Status: c.Status, Doc: doc, Hash: h})
+	}
+	existing, err := a.reg.Tables(ctx, p.Domain, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	declared := map[string]bool{}
+	var out []*tablePlan
+	for _, o := range c.Schema {
+		declared[o.Name] = true
+		t, err := schema.FromObject(o)
+		if err != nil {
+			return nil, errs.Wrap(errs.Invalid, op, err, "contract %q, table %s: %v", c.ID, o.Name, err)
+		}
+		tp := &tablePlan{domain: p.Domain, product: p.Name, name: o.Name, contract: c, object: o, desired: t}
+		full := p.Domain + "." + p.Name + "." + o.Name
+		step := Step{Kind: "table", Name: full, Action: Create}
+		for _, e := range existing {
+			if e.Name != o.Name {
+				continue
+			}
+			if e.ContractID != c.ID {
+				return nil, errs.E(errs.Conflict, op, "table %s is declared by contract %q, not %q", full, e.ContractID, c.ID)
+			}
+			ev, err := schema.Evolve(&e.Def.Schema, t)
+			if err != nil {
+				return nil, errs.Wrap(errs.Conflict, op, err, "table %s: %v", full, err)
+			}
+			old := e.Def.Schema
+			tp.existing = &old
+			tp.added = ev.Added
+			step.Action = Unchanged
+			if !ev.Empty() {
+				step.Action = Update
+				for _, col := range ev.Added {
+					step.Changes = append(step.Changes, fmt.Sprintf("add optional column %s %s", col.Name, col.Type))
+				}
+			} else if action != Unchanged {
+				step.Action = Update
+				step.Changes = append(step.Changes, "contract version "+c.Version)
+			}
+		}
+		plan.Steps = append(plan.Steps, step)
+		tp.action = step.Action
+		out = append(out, tp)
+	}
+	var dropped []string
+	for _, e := range existing {
+		if e.ContractID == c.ID && !declared[e.Name] {
+			dropped = append(dropped, e.Name)
+		}
+	}
+	if len(dropped) > 0 {
+		sort.Strings(dropped)
+		return nil, errs.E(errs.Conflict, op, "contract %q no longer declares table(s) %s: dropping a table is not supported", c.ID, strings.Join(dropped, ", "))
+	}
+	return out, nil
+}
+
+// execute carries the plan out: the lake first (tables and columns), then
+// the registry in one transaction. If the registry write fails, the tables
+// this apply created are dropped again.
+func (a *Applier) execute(ctx context.Context, tables []*tablePlan, ch *registry.Change) error {
+	var created []lake.Ident
+	undo := func() {
+		for _, id := range created {
+			if err := a.lake.Drop(context.WithoutCancel(ctx), id); err != nil {
+				a.log.Error("undo table create", "table", id.String(), "err", err)
+			}
+		}
+	}
+	for _, tp := range tables {
+		id := lake.Ident{Domain: tp.domain, Product: tp.product, Table: tp.name}
+		final := *tp.desired
+		switch {
+		case tp.existing == nil:
+			if _, err := a.lake.Create(ctx, id, &final); err != nil {
+				undo()
+				return err
+			}
+			created = append(created, id)
+		default:
+			if len(tp.added) > 0 {
+				tbl, err := a.lake.AddColumns(ctx, id, tp.added)
+				if err != nil {
+					undo()
+					return err
+				}
+				lt, err := schema.TableFromIceberg(tbl.Schema())
+				if err != nil {
+					undo()
+					return errs.Wrap(errs.Internal, "apply.execute", err, "read evolved schema of %s", id)
+				}
+				assignIDs(&final, lt)
+			} else {
+				assignIDs(&final, tp.existing)
+			}
+		}
+		if tp.action == Unchanged {
+			continue
+		}
+		ch.Tables = append(ch.Tables, registry.Table{Domain: tp.domain, Product: tp.product, Name: tp.name,
+			ContractID: tp.contract.ID, ContractVersion: tp.contract.Version,
+			Def: registry.TableDef{Schema: final, Object: tp.object}})
+	}
+	if err := a.reg.Apply(ctx, *ch); err != nil {
+		undo()
+		return err
+	}
+	return nil
+}
+
+// assignIDs copies field ids by column name from the table as the lake has it.
+func assignIDs(t *schema.Table, from *schema.Table) {
+	for i := range t.Columns {
+		if c, ok := from.Column(t.Columns[i].Name); ok {
+			t.Columns[i].FieldID = c.FieldID
+		}
+	}
+}
+
+func hash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,254 @@
+package publish
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/quality"
+	"github.com/meshwork/meshwork/internal/query"
+	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/schema"
+)
+
+// maxLineSize bounds one CSV line or JSON object (a huge single field is a
+// rejected row, not an out-of-memory).
+const maxLineSize = 8 << 20
+
+// Registry is what the pipeline needs of the metadata store.
+type Registry interface {
+	Table(ctx context.Context, domain, product, name string) (*registry.Table, error)
+	RecordPublish(ctx context.Context, p registry.Publish) error
+	CommittedPublish(ctx context.Context, domain, product, table, key string) (*registry.Publish, error)
+}
+
+// Guard checks the SQL of sql quality rules.
+type Guard interface {
+	Rewrite(ctx context.Context, conn *sql.Conn, sql string, b query.Binder) (query.Rewritten, error)
+}
+
+// Publisher runs publishes. Safe for concurrent use; publishes to one table
+// run one at a time.
+type Publisher struct {
+	duck     *sql.DB
+	lake     *lake.Lake
+	reg      Registry
+	guard    Guard
+	spool    string
+	maxBytes int64
+	log      *slog.Logger
+
+	mu    sync.Mutex
+	locks map[lake.Ident]*sync.Mutex
+}
+
+// Config configures a Publisher.
+type Config struct {
+	DuckDB   *sql.DB // the sandboxed engine; Spool must be one of its allowed directories
+	Lake     *lake.Lake
+	Registry Registry
+	Guard    Guard
+	Spool    string // where uploads are spooled
+	MaxBytes int64  // largest upload accepted
+	Logger   *slog.Logger
+}
+
+// New returns a Publisher.
+func New(c Config) *Publisher {
+	return &Publisher{duck: c.DuckDB, lake: c.Lake, reg: c.Registry, guard: c.Guard, spool: c.Spool,
+		maxBytes: c.MaxBytes, log: c.Logger.With("component", "publish"), locks: map[lake.Ident]*sync.Mutex{}}
+}
+
+// Request is one publish.
+type Request struct {
+	Table          lake.Ident
+	Mode           lake.Mode
+	Format         Format
+	Body           io.Reader
+	IdempotencyKey string
+	MaxRejects     int64 // rows that may be rejected (and left out) before the gate fails
+}
+
+func (p *Publisher) lock(id lake.Ident) func() {
+	p.mu.Lock()
+	m := p.locks[id]
+	if m == nil {
+		m = &sync.Mutex{}
+		p.locks[id] = m
+	}
+	p.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// Publish runs the pipeline. It returns the report and, when the gate
+// failed, an error of kind GateFailed whose details are the report.
+func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
+	const op = "publish.Publish"
+	start := time.Now()
+	id := req.Table
+	if req.IdempotencyKey != "" && (len(req.IdempotencyKey) > 200 || strings.ContainsAny(req.IdempotencyKey, "\x00\r\n")) {
+		return nil, errs.E(errs.Invalid, op, "the Idempotency-Key must be at most 200 characters on one line")
+	}
+	if req.MaxRejects < 0 {
+		return nil, errs.E(errs.Invalid, op, "max rejected rows must be zero or more")
+	}
+	tbl, err := p.reg.Table(ctx, id.Domain, id.Product, id.Table)
+	if err != nil {
+		return nil, err
+	}
+	run := newRunID()
+	rep := &Report{RunID: run, Table: id.String(), Mode: string(req.Mode), Format: string(req.Format), MaxRejects: req.MaxRejects}
+
+	// Spool before taking the table's lock: a slow upload must not hold up other publishes.
+	path, n, err := p.spoolBody(req.Body, run, req.Format)
+	defer os.Remove(path)
+	if err != nil {
+		return nil, err
+	}
+	rep.BytesRead = n
+
+	unlock := p.lock(id)
+	defer unlock()
+	if req.IdempotencyKey != "" {
+		prev, err := p.reg.CommittedPublish(ctx, id.Domain, id.Product, id.Table, req.IdempotencyKey)
+		if err != nil {
+			return nil, err
+		}
+		if prev != nil {
+			var old Report
+			if err := json.Unmarshal(prev.Report, &old); err != nil {
+				return nil, errs.Wrap(errs.Internal, op, err, "read earlier report")
+			}
+			old.Replayed = true
+			return &old, nil
+		}
+	}
+	current, err := p.lake.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if s := current.CurrentSnapshot(); s != nil {
+		rep.PreviousSnapshotID = s.SnapshotID
+	}
+	dataDir := filepath.Join(p.lake.Location(id), "data", run)
+	files, err := p.run(ctx, req, tbl, path, dataDir, rep)
+	if err != nil || !rep.Passed() {
+		// Nothing was committed: remove whatever this run wrote.
+		if rmErr := os.RemoveAll(dataDir); rmErr != nil {
+			p.log.Error("remove staged files", "run", run, "err", rmErr)
+		}
+	}
+	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		return nil, err
+	}
+	if !rep.Passed() {
+		rep.Status = StatusGateFailed
+		p.record(ctx, req, rep, start, nil)
+		return rep, errs.WithDetails(errs.E(errs.GateFailed, op, "the data does not keep the contract of %s: nothing was published, the previous snapshot stays", id), rep)
+	}
+	props := map[string]string{
+		"meshwork.run-id":        run,
+		"meshwork.rows-accepted": strconv.FormatInt(rep.RowsOK, 10),
+		"meshwork.rows-rejected": strconv.FormatInt(rep.RowsFailed, 10),
+		"meshwork.quality":       qualitySummary(rep.Quality),
+		"meshwork.format":        string(req.Format),
+	}
+	if req.IdempotencyKey != "" {
+		props["meshwork.idempotency-key"] = req.IdempotencyKey
+	}
+	snap, err := p.lake.Commit(ctx, id, files, req.Mode, props)
+	if err != nil {
+		_ = os.RemoveAll(dataDir)
+		return nil, err
+	}
+	rep.Status = StatusCommitted
+	rep.SnapshotID = snap.SnapshotID
+	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	p.record(ctx, req, rep, start, &snap.SnapshotID)
+	p.log.Info("published", "table", id.String(), "run", run, "snapshot", snap.SnapshotID, "rows", rep.RowsOK, "ms", rep.DurationMs)
+	return rep, nil
+}
+
+// record stores the run in the registry. The run's outcome is already
+// decided: a failure to record is logged, not returned.
+func (p *Publisher) record(ctx context.Context, req Request, rep *Report, start time.Time, snap *int64) {
+	body, _ := json.Marshal(rep)
+	key := req.IdempotencyKey
+	if rep.Status != StatusCommitted {
+		key = ""
+	}
+	err := p.reg.RecordPublish(context.WithoutCancel(ctx), registry.Publish{
+		RunID: rep.RunID, Domain: req.Table.Domain, Product: req.Table.Product, Table: req.Table.Table,
+		Mode: string(req.Mode), Status: rep.Status, SnapshotID: snap, IdempotencyKey: key, Report: body,
+		StartedAt: start, FinishedAt: time.Now(),
+	})
+	if err != nil {
+		p.log.Error("record publish", "run", rep.RunID, "err", err)
+	}
+}
+
+// spoolBody copies the upload to a file in the spool directory.
+func (p *Publisher) spoolBody(body io.Reader, run string, f Format) (string, int64, error) {
+	const op = "publish.spool"
+	path := filepath.Join(p.spool, run+"."+string(f))
+	out, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return path, 0, errs.Wrap(errs.Internal, op, err, "spool upload")
+	}
+	defer out.Close()
+	limit := p.maxBytes
+	if limit <= 0 {
+		limit = 1 << 62
+	}
+	n, err := io.Copy(out, io.LimitReader(body, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return path, n, errs.E(errs.TooLarge, op, "the upload is larger than the limit of %d bytes", mbe.Limit)
+		}
+		return path, n, errs.Wrap(errs.Invalid, op, err, "the upload was interrupted")
+	}
+	if n > limit {
+		return path, n, errs.E(errs.TooLarge, op, "the upload is larger than the limit of %d bytes", limit)
+	}
+	if n == 0 {
+		return path, 0, errs.E(errs.Invalid, op, "the upload is empty")
+	}
+	return path, n, out.Close()
+}
+
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102t150405") + "_" + hex.EncodeToString(b[:])
+}
+
+func qualitySummary(rs []quality.Result) string {
+	passed := 0
+	for _, r := range rs {
+		if r.Passed {
+			passed++
+		}
+	}
+	return fmt.Sprintf("%d/%d passed", passed, len(rs))
+}
+
+// tableSchema returns the table's schema as the lake has it (with field ids).
+func tableSchema(tbl *registry.Table) *schema.Table { return &tbl.Def.Schema }

@@ -1,0 +1,49 @@
+package publish
+
+import "github.com/meshwork/meshwork/internal/quality"
+
+// Report is what a publish run tells its caller, whether it committed or not.
+type Report struct {
+	RunID      string `json:"runId"`
+	Table      string `json:"table"`
+	Mode       string `json:"mode"`
+	Format     string `json:"format"`
+	Status     string `json:"status"` // committed, gate_failed
+	Replayed   bool   `json:"replayed,omitempty"`
+	BytesRead  int64  `json:"bytesRead"`
+	RowsRead   int64  `json:"rowsRead"`
+	RowsOK     int64  `json:"rowsAccepted"`
+	RowsFailed int64  `json:"rowsRejected"`
+	MaxRejects int64  `json:"maxRejectedRows"`
+	// Rejects are up to ten examples of rejected rows, with their reasons.
+	Rejects []Reject `json:"rejectedExamples,omitempty"`
+	// Problems are reasons the file as a whole does not fit the contract.
+	Problems []string `json:"problems,omitempty"`
+	// Contract holds the contract's constraints (rejected rows, primary key,
+	// unique columns); Quality holds the contract's quality rules.
+	Contract           []quality.Result `json:"contractChecks"`
+	Quality            []quality.Result `json:"qualityChecks"`
+	SnapshotID         int64            `json:"snapshotId,omitempty"`
+	PreviousSnapshotID int64            `json:"previousSnapshotId,omitempty"`
+	DataFiles          int              `json:"dataFiles,omitempty"`
+	DurationMs         float64          `json:"durationMs"`
+}
+
+// Reject is one rejected row.
+type Reject struct {
+	Line   int64  `json:"line,omitempty"`
+	Column string `json:"column,omitempty"`
+	Reason string `json:"reason"`
+	Row    string `json:"row,omitempty"`
+}
+
+// Passed reports whether every blocking check passed.
+func (r *Report) Passed() bool {
+	return len(r.Problems) == 0 && !quality.Failed(r.Contract) && !quality.Failed(r.Quality)
+}
+
+// The statuses of a run.
+const (
+	StatusCommitted  = "committed"
+	StatusGateFailed = "gate_failed"
+)

@@ -1,0 +1,306 @@
+package publish
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/quality"
+	"github.com/meshwork/meshwork/internal/query"
+	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/schema"
+)
+
+// targetFileBytes is the size at which the writer starts a new data file.
+const targetFileBytes = "512MB"
+
+// run decodes, conforms and gates the spooled upload and, if the gate
+// passes, writes the data files under dataDir and returns their paths. A gate
+// failure is recorded in rep and returns no files and no error.
+func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, path, dataDir string, rep *Report) ([]string, error) {
+	const op = "publish.run"
+	conn, err := p.duck.Conn(ctx)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, err, "the engine is not available")
+	}
+	defer conn.Close()
+	t := tableSchema(tbl)
+	stageTable := query.StageSchema + ".r_" + rep.RunID
+	okView := "ok_" + rep.RunID
+	st, err := stage(ctx, conn, req.Format, path, t, stageTable, rep.RunID)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.problems) > 0 {
+		rep.Problems = st.problems
+		return nil, nil
+	}
+	defer func() {
+		bg := context.WithoutCancel(ctx)
+		_, _ = conn.ExecContext(bg, "DROP VIEW IF EXISTS "+query.StageSchema+"."+okView)
+		_, _ = conn.ExecContext(bg, "DROP TABLE IF EXISTS "+stageTable)
+		if st.rejects != "" {
+			_, _ = conn.ExecContext(bg, "DROP TABLE IF EXISTS temp.main."+st.rejects)
+			_, _ = conn.ExecContext(bg, "DROP TABLE IF EXISTS temp.main.scan_"+rep.RunID)
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, st.create); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, errs.Wrap(errs.Invalid, op, err, "the file cannot be read as %s: %s", strings.ToUpper(string(req.Format)), cleanDuckErr(err, path))
+	}
+	if err := p.countRows(ctx, conn, st, stageTable, rep); err != nil {
+		return nil, err
+	}
+	var cols []string
+	for _, c := range t.Columns {
+		cols = append(cols, lake.Quote(c.Name))
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s FROM %s WHERE %s = ''",
+		query.StageSchema, okView, strings.Join(cols, ", "), stageTable, reasonCol)); err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "stage view")
+	}
+	okRel := query.StageSchema + "." + okView
+	if err := p.gate(ctx, conn, req, tbl, okRel, okView, rep); err != nil {
+		return nil, err
+	}
+	if !rep.Passed() {
+		return nil, nil
+	}
+	return p.write(ctx, conn, t, okRel, dataDir, rep)
+}
+
+// countRows fills in the row counts and up to ten rejected examples.
+func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, stageTable string, rep *Report) error {
+	const op = "publish.countRows"
+	var staged, bad int64
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s <> '') FROM %s", reasonCol, stageTable)).Scan(&staged, &bad); err != nil {
+		return errs.Wrap(errs.Internal, op, err, "count rows")
+	}
+	var readerBad int64
+	if st.rejects != "" {
+		if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT line) FROM temp.main."+st.rejects).Scan(&readerBad); err != nil {
+			return errs.Wrap(errs.Internal, op, err, "count rejected rows")
+		}
+		rows, err := conn.QueryContext(ctx, "SELECT line, COALESCE(column_name, ''), error_message, csv_line FROM temp.main."+st.rejects+" ORDER BY line LIMIT 10")
+		if err != nil {
+			return errs.Wrap(errs.Internal, op, err, "read rejected rows")
+		}
+		for rows.Next() {
+			var r Reject
+			if err := rows.Scan(&r.Line, &r.Column, &r.Reason, &r.Row); err != nil {
+				rows.Close()
+				return errs.Wrap(errs.Internal, op, err, "read rejected rows")
+			}
+			r.Reason, r.Row = clip(r.Reason), clip(r.Row)
+			rep.Rejects = append(rep.Rejects, r)
+		}
+		rows.Close()
+	}
+	if bad > 0 && len(rep.Rejects) < 10 {
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s <> '' ORDER BY %s LIMIT %d",
+			lineCol, reasonCol, stageTable, reasonCol, lineCol, 10-len(rep.Rejects)))
+		if err != nil {
+			return errs.Wrap(errs.Internal, op, err, "read rejected rows")
+		}
+		for rows.Next() {
+			var line sql.NullInt64
+			var r Reject
+			if err := rows.Scan(&line, &r.Reason); err != nil {
+				rows.Close()
+				return errs.Wrap(errs.Internal, op, err, "read rejected rows")
+			}
+			r.Line = line.Int64
+			if col, _, ok := strings.Cut(r.Reason, ":"); ok {
+				r.Column = col
+			}
+			r.Reason = clip(r.Reason)
+			rep.Rejects = append(rep.Rejects, r)
+		}
+		rows.Close()
+		sort.SliceStable(rep.Rejects, func(i, j int) bool { return rep.Rejects[i].Line < rep.Rejects[j].Line })
+	}
+	rep.RowsRead = staged + readerBad
+	rep.RowsFailed = bad + readerBad
+	rep.RowsOK = staged - bad
+	return nil
+}
+
+// gate measures the contract's constraints and quality rules in one pass.
+func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *registry.Table, okRel, okView string, rep *Report) error {
+	const op = "publish.gate"
+	t := tableSchema(tbl)
+	id := req.Table
+	checks, err := quality.Compile(tbl.Def.Object, t, id.String())
+	if err != nil {
+		return errs.Wrap(errs.Invalid, op, err, "the contract's quality rules cannot run: %v", err)
+	}
+	type constraint struct{ name, column, expr string }
+	var cons []constraint
+	if len(t.PrimaryKey) > 0 {
+		var ks []string
+		for _, k := range t.PrimaryKey {
+			ks = append(ks, lake.Quote(k))
+		}
+		tuple := "(" + strings.Join(ks, ", ") + ")"
+		if len(ks) == 1 {
+			tuple = ks[0]
+		}
+		cons = append(cons, constraint{"primaryKey.duplicates", strings.Join(t.PrimaryKey, ","), fmt.Sprintf("count(*) - count(DISTINCT %s)", tuple)})
+		if req.Mode == lake.Append && rep.PreviousSnapshotID != 0 {
+			existing, err := p.currentRelation(ctx, id)
+			if err != nil {
+				return err
+			}
+			cons = append(cons, constraint{"primaryKey.existing", strings.Join(t.PrimaryKey, ","),
+				fmt.Sprintf("(SELECT count(*) FROM %s AS n SEMI JOIN %s AS e USING (%s))", okRel, existing, strings.Join(ks, ", "))})
+		}
+	}
+	for _, c := range t.Columns {
+		if c.Unique && !(len(t.PrimaryKey) == 1 && t.PrimaryKey[0] == c.Name) {
+			q := lake.Quote(c.Name)
+			cons = append(cons, constraint{"unique.duplicates", c.Name, fmt.Sprintf("count(%s) - count(DISTINCT %s)", q, q)})
+		}
+	}
+	extra := make([]string, len(cons))
+	for i, c := range cons {
+		extra[i] = c.expr
+	}
+	rewrite := func(ctx context.Context, q string) (string, error) {
+		if p.guard == nil {
+			return "", fmt.Errorf("sql rules are disabled")
+		}
+		rw, err := p.guard.Rewrite(ctx, conn, q, stageBinder{id: id, view: okView})
+		if err != nil {
+			_, msg, _ := errs.Public(err)
+			return "", fmt.Errorf("the rule's query is refused: %s", msg)
+		}
+		return rw.SQL, nil
+	}
+	results, values, err := quality.Run(ctx, conn, okRel, checks, extra, rewrite)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errs.Wrap(errs.Internal, op, err, "measure quality")
+	}
+	rep.Quality = results
+	rep.Contract = append(rep.Contract, constraintResult("rejectedRows", "", float64(rep.RowsFailed),
+		fmt.Sprintf("mustBeLessOrEqualTo %d", req.MaxRejects), rep.RowsFailed <= req.MaxRejects))
+	rep.Contract = append(rep.Contract, constraintResult("acceptedRows", "", float64(rep.RowsOK), "mustBeGreaterThan 0", rep.RowsOK > 0))
+	for i, c := range cons {
+		rep.Contract = append(rep.Contract, constraintResult(c.name, c.column, values[i], "mustBe 0", values[i] == 0))
+	}
+	return nil
+}
+
+func constraintResult(name, column string, v float64, exp string, ok bool) quality.Result {
+	return quality.Result{Name: name, Column: column, Metric: "constraint", Severity: "error", Value: &v,
+		Unit: "rows", Expectation: exp, Passed: ok, Blocking: true}
+}
+
+// currentRelation is the table's current data, read by field id.
+func (p *Publisher) currentRelation(ctx context.Context, id lake.Ident) (string, error) {
+	tbl, err := p.lake.Load(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	plan, err := p.lake.PlanScan(ctx, id, tbl, tbl.CurrentSnapshot())
+	if err != nil {
+		return "", err
+	}
+	return plan.SQL(), nil
+}
+
+// write writes the accepted rows as Parquet data files with Iceberg field
+// ids, one directory per partition, and returns their paths.
+func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, okRel, dataDir string, rep *Report) ([]string, error) {
+	const op = "publish.write"
+	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "create data directory")
+	}
+	var sel, ids []string
+	for _, c := range t.Columns {
+		sel = append(sel, lake.Quote(c.Name))
+		ids = append(ids, fmt.Sprintf("%s: %d", lake.Quote(c.Name), c.FieldID))
+	}
+	opts := []string{"FORMAT parquet", "FIELD_IDS {" + strings.Join(ids, ", ") + "}", "FILENAME_PATTERN 'part-{i}'"}
+	if len(t.Partition) > 0 {
+		var parts []string
+		for i, pf := range t.Partition {
+			name := fmt.Sprintf("p%d_%s", i, pf.Column)
+			sel = append(sel, fmt.Sprintf("%s AS %s", transformExpr(pf), lake.Quote(name)))
+			parts = append(parts, lake.Quote(name))
+		}
+		opts = append(opts, "PARTITION_BY ("+strings.Join(parts, ", ")+")", "WRITE_PARTITION_COLUMNS false")
+	} else {
+		opts = append(opts, "FILE_SIZE_BYTES '"+targetFileBytes+"'")
+	}
+	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (%s)", strings.Join(sel, ", "), okRel, lake.Literal(dataDir), strings.Join(opts, ", "))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, errs.Wrap(errs.Internal, op, err, "write data files")
+	}
+	var files []string
+	err := filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".parquet") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "list data files")
+	}
+	sort.Strings(files)
+	rep.DataFiles = len(files)
+	return files, nil
+}
+
+func transformExpr(pf schema.PartitionField) string {
+	c := lake.Quote(pf.Column)
+	switch pf.Transform {
+	case "year":
+		return "year(" + c + ")"
+	case "month":
+		return "strftime(" + c + ", '%Y-%m')"
+	case "day":
+		return "CAST(" + c + " AS DATE)"
+	case "hour":
+		return "strftime(" + c + ", '%Y-%m-%d-%H')"
+	}
+	return c
+}
+
+// stageBinder lets an sql quality rule read the table being published, and
+// nothing else: the name resolves to the rows about to be committed.
+type stageBinder struct {
+	id   lake.Ident
+	view string
+}
+
+func (b stageBinder) Bind(_ context.Context, ref query.TableRef) (string, string, error) {
+	if ref.Domain == b.id.Domain && ref.Product == b.id.Product && ref.Table == b.id.Table && ref.Version == nil && ref.Timestamp == nil {
+		return query.StageSchema, b.view, nil
+	}
+	return "", "", errs.E(errs.NotFound, "publish.stageBinder", "sql quality rules may only read ${table} (%s), not %s", b.id, ref)
+}
+
+func clip(s string) string {
+	if len(s) > 240 {
+		return s[:240] + "..."
+	}
+	return s
+}
