@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem PIVOT (sum(amount) FOR customer_id IN (10, 20) GROUP BY order_id)

@@ -1,0 +1,1 @@
+SELECT (SELECT count(*) FROM crm.customers.customer), * FROM (SELECT * FROM sales.orders.lineitem) s WHERE customer_id IN (SELECT id FROM crm.customers.customer) AND EXISTS (SELECT 1 FROM geo.ref.country)

@@ -1,0 +1,1 @@
+SELECT * FROM geo.ref.country UNPIVOT (val FOR col IN (code, name))

@@ -1,0 +1,1 @@
+SELECT * FROM (VALUES (1, 'a')) v(x, y) UNION ALL SELECT 2, 'b' ORDER BY 1

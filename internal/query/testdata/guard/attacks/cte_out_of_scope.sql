@@ -1,0 +1,1 @@
+SELECT * FROM (WITH y AS (SELECT 1) SELECT * FROM y) s, y

@@ -1,0 +1,1 @@
+WITH b AS (SELECT * FROM b) SELECT * FROM b

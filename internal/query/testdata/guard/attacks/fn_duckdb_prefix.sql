@@ -1,0 +1,1 @@
+SELECT duckdb_functions()

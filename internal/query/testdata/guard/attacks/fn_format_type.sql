@@ -1,0 +1,1 @@
+SELECT format_type(1, 1)

@@ -1,0 +1,1 @@
+SELECT get_block_size('memory')

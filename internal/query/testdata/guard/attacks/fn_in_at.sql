@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem AT (VERSION => current_setting('threads')::INT)

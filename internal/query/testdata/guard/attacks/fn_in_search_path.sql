@@ -1,0 +1,1 @@
+SELECT in_search_path('memory', '__mesh')

@@ -1,0 +1,1 @@
+SELECT (SELECT current_setting('threads') FROM crm.customers.customer LIMIT 1)

@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem WHERE current_setting('threads') IS NOT NULL

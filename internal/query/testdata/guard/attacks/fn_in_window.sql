@@ -1,0 +1,1 @@
+SELECT version() OVER () FROM sales.orders.lineitem

@@ -1,0 +1,1 @@
+SELECT json_execute_serialized_sql('x')

@@ -1,0 +1,1 @@
+SELECT __mesh.f(1)

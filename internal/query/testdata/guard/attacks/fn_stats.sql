@@ -1,0 +1,1 @@
+SELECT stats(amount) FROM sales.orders.lineitem

@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem; SELECT * FROM read_csv('/etc/passwd')

@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem WHERE order_id = $1

@@ -1,0 +1,1 @@
+ATTACH '/tmp/evil.db' AS evil

@@ -1,0 +1,1 @@
+COPY sales.orders.lineitem FROM '/etc/passwd'

@@ -1,0 +1,1 @@
+DROP TABLE __mesh.sales_lineitem

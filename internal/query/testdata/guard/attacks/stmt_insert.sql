@@ -1,0 +1,1 @@
+INSERT INTO sales.orders.lineitem VALUES (9, 9, 9, [])

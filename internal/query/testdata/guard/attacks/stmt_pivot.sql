@@ -1,0 +1,1 @@
+PIVOT sales.orders.lineitem ON customer_id USING sum(amount)

@@ -1,0 +1,1 @@
+SUMMARIZE sales.orders.lineitem

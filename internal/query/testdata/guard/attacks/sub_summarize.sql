@@ -1,0 +1,1 @@
+SELECT * FROM (SUMMARIZE sales.orders.lineitem)

@@ -1,0 +1,1 @@
+SELECT * FROM memory.__mesh.sales_lineitem

@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem WHERE amount > (SELECT count(*) FROM __mesh.crm_customer)

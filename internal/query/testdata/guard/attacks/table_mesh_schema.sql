@@ -1,0 +1,1 @@
+SELECT * FROM __mesh.sales_lineitem

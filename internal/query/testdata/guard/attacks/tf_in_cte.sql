@@ -1,0 +1,1 @@
+WITH x AS (SELECT * FROM read_text('/etc/passwd')) SELECT * FROM x

@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem l JOIN read_csv('/etc/passwd') p ON true

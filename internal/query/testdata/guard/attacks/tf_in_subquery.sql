@@ -1,0 +1,1 @@
+SELECT * FROM sales.orders.lineitem WHERE order_id IN (SELECT * FROM range(3))

@@ -1,0 +1,1 @@
+SELECT * FROM parquet_schema('/tmp/x.parquet')

@@ -1,0 +1,1 @@
+SELECT * FROM query('SELECT * FROM __mesh.sales_lineitem')

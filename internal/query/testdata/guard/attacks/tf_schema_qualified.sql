@@ -1,0 +1,1 @@
+SELECT * FROM main.read_text('/etc/passwd')

@@ -1,0 +1,90 @@
+package query
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/registry"
+)
+
+// Tables is what the engine needs of the registry.
+type Tables interface {
+	Table(ctx context.Context, domain, product, name string) (*registry.Table, error)
+}
+
+// views creates and caches the governed views, one per (table, snapshot,
+// schema). A snapshot never changes, so a view, once made, is good forever.
+type views struct {
+	db     *sql.DB
+	lake   *lake.Lake
+	tables Tables
+
+	mu    sync.Mutex
+	cache map[string]bool
+}
+
+// binder resolves the tables of one query; it remembers the snapshot each
+// table was read at, for the query's report.
+type binder struct {
+	v         *views
+	snapshots map[string]int64
+}
+
+func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error) {
+	const op = "query.Bind"
+	if _, err := b.v.tables.Table(ctx, ref.Domain, ref.Product, ref.Table); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return "", "", errs.E(errs.NotFound, op, "table %s.%s.%s does not exist", ref.Domain, ref.Product, ref.Table)
+		}
+		return "", "", err
+	}
+	id := lake.Ident{Domain: ref.Domain, Product: ref.Product, Table: ref.Table}
+	tbl, err := b.v.lake.Cached(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	var asOf *int64
+	if ref.Timestamp != nil {
+		ms := ref.Timestamp.UnixMilli()
+		asOf = &ms
+	}
+	snap, err := lake.Snapshot(tbl, id, ref.Version, asOf)
+	if err != nil {
+		return "", "", err
+	}
+	plan, err := b.v.lake.PlanScanCached(ctx, id, tbl, snap)
+	if err != nil {
+		return "", "", err
+	}
+	name, err := b.v.ensure(ctx, plan)
+	if err != nil {
+		return "", "", err
+	}
+	if b.snapshots != nil {
+		b.snapshots[id.String()] = plan.SnapshotID
+	}
+	return viewSchema, name, nil
+}
+
+// ensure creates the plan's view if it does not exist yet and returns its name.
+func (v *views) ensure(ctx context.Context, p *lake.Plan) (string, error) {
+	h := sha256.Sum256([]byte(p.Table.String()))
+	name := fmt.Sprintf("t_%s_s%d_v%d", hex.EncodeToString(h[:8]), p.SnapshotID, p.SchemaID)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.cache[name] {
+		return name, nil
+	}
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS SELECT * FROM %s", viewSchema, name, p.SQL())
+	if _, err := v.db.ExecContext(context.WithoutCancel(ctx), q); err != nil {
+		return "", errs.Wrap(errs.Internal, "query.ensureView", err, "prepare table %s", p.Table)
+	}
+	v.cache[name] = true
+	return name, nil
+}
