@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/meshwork/meshwork/internal/publish"
+)
+
+var errUsage = errors.New("usage")
+
+// client talks to a Meshwork server.
+type client struct {
+	base string
+	http *http.Client
+}
+
+func newClient(getenv func(string) string) *client {
+	base := strings.TrimRight(getenv("MESH_URL"), "/")
+	if base == "" {
+		base = "http://127.0.0.1:8080"
+	}
+	return &client{base: base, http: &http.Client{}}
+}
+
+// apiError is an error envelope from the server.
+type apiError struct {
+	Status  int
+	Code    string          `json:"code"`
+	Message string          `json:"message"`
+	Details json.RawMessage `json:"details"`
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code) }
+
+// do sends a request and returns the response body of a 2xx answer; any
+// other answer becomes an *apiError.
+func (c *client) do(ctx context.Context, method, path string, body io.Reader, header map[string]string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach Meshwork at %s (set MESH_URL): %w", c.base, err)
+	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Error apiError `json:"error"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err := json.Unmarshal(b, &env); err != nil || env.Error.Message == "" {
+		return nil, &apiError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(b))}
+	}
+	env.Error.Status = resp.StatusCode
+	return nil, &env.Error
+}
+
+func (c *client) getJSON(ctx context.Context, path string, v any) error {
+	resp, err := c.do(ctx, http.MethodGet, path, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// printDetails prints an API error's details (diagnostics, a publish report) indented.
+func printDetails(w io.Writer, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) && len(ae.Details) > 0 && string(ae.Details) != "null" {
+		var buf bytes.Buffer
+		if json.Indent(&buf, ae.Details, "", "  ") == nil {
+			fmt.Fprintln(w, buf.String())
+		}
+	}
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func cmdApply(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	var files multiFlag
+	fs.Var(&files, "f", "a spec file or a directory of *.yaml/*.yml files (repeatable)")
+	dry := fs.Bool("dry-run", false, "print the plan and change nothing")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	files = append(files, fs.Args()...)
+	if len(files) == 0 {
+		return errors.New("name the spec files with -f FILE|DIR")
+	}
+	paths, err := specFiles(files)
+	if err != nil {
+		return err
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		part, err := mw.CreateFormFile("spec", p)
+		if err != nil {
+			return err
+		}
+		part.Write(data)
+	}
+	mw.Close()
+	path := "/api/v1/apply"
+	if *dry {
+		path += "?dry_run=true"
+	}
+	resp, err := newClient(getenv).do(ctx, http.MethodPost, path, &body, map[string]string{"Content-Type": mw.FormDataContentType()})
+	if err != nil {
+		printDetails(stdout, err)
+		return err
+	}
+	defer resp.Body.Close()
+	var plan struct {
+		DryRun bool `json:"dryRun"`
+		Steps  []struct {
+			Kind, Name, Action string
+			Changes            []string
+		} `json:"steps"`
+		Warnings []struct {
+			File     string
+			Line     int
+			Path     string
+			Message  string
+			Severity string
+		} `json:"warnings"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&plan); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, s := range plan.Steps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Action, s.Kind, s.Name, strings.Join(s.Changes, "; "))
+	}
+	tw.Flush()
+	for _, w := range plan.Warnings {
+		fmt.Fprintf(stdout, "warning: %s:%d: %s: %s\n", w.File, w.Line, w.Path, w.Message)
+	}
+	if plan.DryRun {
+		fmt.Fprintln(stdout, "dry run: nothing was changed")
+	}
+	return nil
+}
+
+// specFiles expands directories into their YAML files.
+func specFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		for _, pat := range []string{"*.yaml", "*.yml"} {
+			m, _ := filepath.Glob(filepath.Join(a, pat))
+			out = append(out, m...)
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return nil, errors.New("no *.yaml or *.yml files found")
+	}
+	return out, nil
+}
+
+func splitName(s string, parts int) ([]string, error) {
+	p := strings.Split(s, ".")
+	if len(p) != parts {
+		if parts == 3 {
+			return nil, fmt.Errorf("%q: name the table as DOMAIN.PRODUCT.TABLE", s)
+		}
+		return nil, fmt.Errorf("%q: name the product as DOMAIN.PRODUCT", s)
+	}
+	return p, nil
+}
+
+func cmdPublish(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	mode := fs.String("mode", "append", "append or replace")
+	format := fs.String("format", "", "csv, ndjson or parquet (default: from the file extension)")
+	key := fs.String("idempotency-key", "", "a key that makes a retried publish commit at most once")
+	maxRejects := fs.Int64("max-rejects", 0, "rows that may be rejected before the publish fails")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 2 {
+		return errors.New("usage: mesh publish DOMAIN.PRODUCT.TABLE FILE [--mode append|replace]")
+	}
+	name, err := splitName(fs.Arg(0), 3)
+	if err != nil {
+		return err
+	}
+	file := fs.Arg(1)
+	ext := *format
+	if ext == "" {
+		ext = filepath.Ext(file)
+	}
+	f, err := publish.ParseFormat(ext)
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	q := url.Values{"mode": {*mode}}
+	if *maxRejects > 0 {
+		q.Set("max_rejects", strconv.FormatInt(*maxRejects, 10))
+	}
+	path := fmt.Sprintf("/api/v1/products/%s/%s/tables/%s/publish?%s", url.PathEscape(name[0]), url.PathEscape(name[1]), url.PathEscape(name[2]), q.Encode())
+	h := map[string]string{"Content-Type": f.ContentType()}
+	if *key != "" {
+		h["Idempotency-Key"] = *key
+	}
+	resp, err := newClient(getenv).do(ctx, http.MethodPost, path, in, h)
+	if err != nil {
+		printDetails(stdout, err)
+		return err
+	}
+	defer resp.Body.Close()
+	var rep publish.Report
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s snapshot %d (%d rows accepted, %d rejected, %.0f ms)\n", rep.Table, rep.Status, rep.SnapshotID, rep.RowsOK, rep.RowsFailed, rep.DurationMs)
+	if rep.Replayed {
+		fmt.Fprintln(stdout, "replayed: this idempotency key was already published; nothing new was committed")
+	}
+	return nil
+}
+
+// reorder moves flags before positional arguments, so that
+// `mesh publish a.b.c file.csv --mode replace` works as users expect.
+func reorder(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			if !strings.Contains(a, "=") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && a != "--dry-run" && a != "-dry-run" {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}

@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/schema"
+)
+
+// ProductSummary is one entry of the product listing.
+type ProductSummary struct {
+	Domain      string    `json:"domain"`
+	Name        string    `json:"name"`
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	Description string    `json:"description,omitempty"`
+	Team        string    `json:"team,omitempty"`
+	Tables      []string  `json:"tables"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.reg.Products(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ts, err := s.reg.Tables(r.Context(), "", "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	byProduct := map[string][]string{}
+	for _, t := range ts {
+		k := t.Domain + "." + t.Product
+		byProduct[k] = append(byProduct[k], k+"."+t.Name)
+	}
+	out := make([]ProductSummary, 0, len(ps))
+	for _, p := range ps {
+		tables := byProduct[p.Domain+"."+p.Name]
+		if tables == nil {
+			tables = []string{}
+		}
+		out = append(out, ProductSummary{Domain: p.Domain, Name: p.Name, ID: p.SpecID, Status: p.Status,
+			Description: p.Description, Team: p.Team, Tables: tables, UpdatedAt: p.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+}
+
+// ProductDetail is everything the catalog shows of one product.
+type ProductDetail struct {
+	registry.Product
+	Contracts []registry.Contract `json:"contracts"`
+	Tables    []TableDetail       `json:"tables"`
+}
+
+// TableDetail describes one table of a product.
+type TableDetail struct {
+	Name              string                  `json:"name"`
+	SQLName           string                  `json:"sqlName"`
+	Description       string                  `json:"description,omitempty"`
+	BusinessName      string                  `json:"businessName,omitempty"`
+	ContractID        string                  `json:"contractId"`
+	ContractVersion   string                  `json:"contractVersion"`
+	Columns           []schema.Column         `json:"columns"`
+	PrimaryKey        []string                `json:"primaryKey,omitempty"`
+	Partition         []schema.PartitionField `json:"partition,omitempty"`
+	CurrentSnapshotID *int64                  `json:"currentSnapshotId,omitempty"`
+	Snapshots         []lake.SnapshotInfo     `json:"snapshots"`
+	LastPublish       json.RawMessage         `json:"lastPublish,omitempty"`
+}
+
+func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
+	id, err := ident(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	p, err := s.reg.Product(ctx, id.Domain, id.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs, err := s.reg.ContractsOf(ctx, id.Domain, id.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ts, err := s.reg.Tables(ctx, id.Domain, id.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := ProductDetail{Product: *p, Contracts: cs, Tables: []TableDetail{}}
+	if d.Contracts == nil {
+		d.Contracts = []registry.Contract{}
+	}
+	for _, t := range ts {
+		td := TableDetail{Name: t.Name, SQLName: t.Domain + "." + t.Product + "." + t.Name,
+			Description: t.Def.Object.Description, BusinessName: t.Def.Object.BusinessName,
+			ContractID: t.ContractID, ContractVersion: t.ContractVersion,
+			Columns: t.Def.Schema.Columns, PrimaryKey: t.Def.Schema.PrimaryKey, Partition: t.Def.Schema.Partition,
+			Snapshots: []lake.SnapshotInfo{}}
+		tbl, err := s.lake.Cached(ctx, lake.Ident{Domain: t.Domain, Product: t.Product, Table: t.Name})
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			s.fail(w, r, err)
+			return
+		}
+		if tbl != nil {
+			if snaps := lake.Snapshots(tbl); snaps != nil {
+				td.Snapshots = snaps
+			}
+			if cur := tbl.CurrentSnapshot(); cur != nil {
+				id := cur.SnapshotID
+				td.CurrentSnapshotID = &id
+			}
+		}
+		last, err := s.reg.LastPublish(ctx, t.Domain, t.Product, t.Name)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if last != nil {
+			td.LastPublish = last.Report
+		}
+		d.Tables = append(d.Tables, td)
+	}
+	writeJSON(w, http.StatusOK, d)
+}

@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meshwork/meshwork/internal/apply"
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/publish"
+	"github.com/meshwork/meshwork/internal/query"
+	"github.com/meshwork/meshwork/internal/spec"
+)
+
+// handleApply applies spec files: the body is one YAML file, or a
+// multipart/form-data upload with one part per file.
+func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
+	const op = "http.apply"
+	dry, err := boolParam(r, "dry_run")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, s.limits.SpecBytes)
+	var srcs []apply.Source
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				s.fail(w, r, readErr(op, err, s.limits.SpecBytes))
+				return
+			}
+			data, err := io.ReadAll(part)
+			if err != nil {
+				s.fail(w, r, readErr(op, err, s.limits.SpecBytes))
+				return
+			}
+			name := part.FileName()
+			if name == "" {
+				name = part.FormName()
+			}
+			srcs = append(srcs, apply.Source{Name: name, Data: data})
+		}
+	} else {
+		data, err := io.ReadAll(body)
+		if err != nil {
+			s.fail(w, r, readErr(op, err, s.limits.SpecBytes))
+			return
+		}
+		srcs = append(srcs, apply.Source{Name: "request", Data: data})
+	}
+	plan, err := s.apply.Apply(r.Context(), srcs, dry)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, plan)
+}
+
+func readErr(op string, err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errs.E(errs.TooLarge, op, "the request body is larger than the limit of %d bytes", limit)
+	}
+	return errs.Wrap(errs.Invalid, op, err, "the request body cannot be read")
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errs.E(errs.Invalid, "http", "query parameter %s must be true or false, not %q", name, v)
+	}
+	return b, nil
+}
+
+// ident reads and checks the table address from the path.
+func ident(r *http.Request) (lake.Ident, error) {
+	id := lake.Ident{Domain: r.PathValue("domain"), Product: r.PathValue("product"), Table: r.PathValue("table")}
+	for _, n := range []struct{ what, v string }{{"domain", id.Domain}, {"product", id.Product}, {"table", id.Table}} {
+		if n.v == "" && n.what == "table" {
+			continue
+		}
+		if err := spec.CheckName(n.what, n.v); err != nil {
+			return id, errs.Wrap(errs.Invalid, "http", err, "%v", err)
+		}
+	}
+	return id, nil
+}
+
+func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
+	const op = "http.publish"
+	id, err := ident(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mode, err := lake.ParseMode(r.URL.Query().Get("mode"))
+	if err != nil {
+		s.fail(w, r, errs.Wrap(errs.Invalid, op, err, "%v", err))
+		return
+	}
+	format, err := publish.FormatOf(r.Header.Get("Content-Type"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var maxRejects int64
+	if v := r.URL.Query().Get("max_rejects"); v != "" {
+		maxRejects, err = strconv.ParseInt(v, 10, 64)
+		if err != nil || maxRejects < 0 {
+			s.fail(w, r, errs.E(errs.Invalid, op, "max_rejects must be a whole number of rows, not %q", v))
+			return
+		}
+	}
+	var body io.Reader = r.Body
+	if s.limits.PublishBytes > 0 {
+		body = http.MaxBytesReader(w, r.Body, s.limits.PublishBytes)
+	}
+	rep, err := s.pub.Publish(r.Context(), publish.Request{Table: id, Mode: mode, Format: format, Body: body,
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), MaxRejects: maxRejects})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// QueryRequest is the body of POST /api/v1/query.
+type QueryRequest struct {
+	SQL       string `json:"sql"`
+	TimeoutMs int64  `json:"timeout_ms,omitempty"`
+	MaxRows   int64  `json:"max_rows,omitempty"`
+}
+
+// The result formats.
+const (
+	mediaJSON  = "application/json"
+	mediaCSV   = "text/csv"
+	mediaArrow = "application/vnd.apache.arrow.stream"
+)
+
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
+	const op = "http.query"
+	var req QueryRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.limits.QueryBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, errs.E(errs.TooLarge, op, "the request body is larger than the limit of %d bytes", s.limits.QueryBytes))
+			return
+		}
+		s.fail(w, r, errs.Wrap(errs.Invalid, op, err, `the body must be JSON like {"sql": "SELECT ..."}: %v`, err))
+		return
+	}
+	if strings.TrimSpace(req.SQL) == "" {
+		s.fail(w, r, errs.E(errs.Invalid, op, `"sql" is required`))
+		return
+	}
+	if req.TimeoutMs < 0 || req.MaxRows < 0 {
+		s.fail(w, r, errs.E(errs.Invalid, op, "timeout_ms and max_rows must not be negative"))
+		return
+	}
+	media, err := negotiate(r.Header.Get("Accept"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	maxRows := s.limits.MaxRows
+	if req.MaxRows > 0 && (maxRows == 0 || req.MaxRows < maxRows) {
+		maxRows = req.MaxRows
+	}
+	rows, err := s.engine.Query(r.Context(), req.SQL, time.Duration(req.TimeoutMs)*time.Millisecond)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rows.Close()
+	// Fetch the first row before answering, so that an error in running the
+	// query still gets a proper status and envelope.
+	if err := rows.Prime(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", media)
+	var sum query.Summary
+	switch media {
+	case mediaCSV:
+		sum, err = query.WriteCSV(w, rows, maxRows)
+	case mediaArrow:
+		sum, err = query.WriteArrow(w, rows, maxRows)
+	default:
+		sum, err = query.WriteJSON(w, rows, maxRows)
+	}
+	if err != nil {
+		s.log.Warn("query result interrupted", "requestId", requestID(r.Context()), "rows", sum.Rows, "err", err)
+	}
+}
+
+func negotiate(accept string) (string, error) {
+	if accept == "" {
+		return mediaJSON, nil
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case mediaJSON, "*/*", "application/*":
+			return mediaJSON, nil
+		case mediaCSV, "text/*":
+			return mediaCSV, nil
+		case mediaArrow, "application/vnd.apache.arrow.file":
+			return mediaArrow, nil
+		}
+	}
+	return "", errs.E(errs.Invalid, "http.query", "cannot answer with %q: accept application/json, text/csv or %s", accept, mediaArrow)
+}

@@ -1,0 +1,143 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/meshwork/meshwork/internal/apply"
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/publish"
+	"github.com/meshwork/meshwork/internal/query"
+	"github.com/meshwork/meshwork/internal/registry"
+)
+
+// Limits bound what one request may send or get.
+type Limits struct {
+	SpecBytes    int64 // an apply body
+	PublishBytes int64 // a publish upload
+	QueryBytes   int64 // a query request body
+	MaxRows      int64 // rows a query may return (0: no limit)
+}
+
+// Config wires the server to the platform.
+type Config struct {
+	Registry  *registry.Registry
+	Lake      *lake.Lake
+	Applier   *apply.Applier
+	Publisher *publish.Publisher
+	Engine    *query.Engine
+	Limits    Limits
+	Logger    *slog.Logger
+}
+
+// Server serves the REST API.
+type Server struct {
+	reg    *registry.Registry
+	lake   *lake.Lake
+	apply  *apply.Applier
+	pub    *publish.Publisher
+	engine *query.Engine
+	limits Limits
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns the API server.
+func New(c Config) *Server {
+	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
+		limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+	if s.limits.SpecBytes <= 0 {
+		s.limits.SpecBytes = 8 << 20
+	}
+	if s.limits.QueryBytes <= 0 {
+		s.limits.QueryBytes = 1 << 20
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("POST /api/v1/apply", s.handleApply)
+	s.mux.HandleFunc("GET /api/v1/products", s.handleProducts)
+	s.mux.HandleFunc("GET /api/v1/products/{domain}/{product}", s.handleProduct)
+	s.mux.HandleFunc("POST /api/v1/products/{domain}/{product}/tables/{table}/publish", s.handlePublish)
+	s.mux.HandleFunc("POST /api/v1/query", s.handleQuery)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusWriter remembers the status code for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	bytes int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// ServeHTTP adds a request id, recovers panics and logs each request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+	sw := &statusWriter{ResponseWriter: w}
+	sw.Header().Set("X-Request-Id", id)
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic", "requestId", id, "panic", fmt.Sprint(p))
+			if sw.code == 0 {
+				s.fail(sw, r, errs.E(errs.Internal, "http", "panic"))
+			}
+		}
+		s.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.code,
+			"bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
+	}()
+	s.mux.ServeHTTP(sw, r)
+}

@@ -1,0 +1,116 @@
+// Package platform wires Meshwork's components over one data directory: the
+// registry and Iceberg catalog in SQLite (mesh.db), the warehouse, the
+// sandboxed DuckDB engine, the publish pipeline, the apply planner and the
+// REST API. The mesh binary and the end-to-end tests build the platform the
+// same way.
+package platform
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	sqlcat "github.com/apache/iceberg-go/catalog/sql"
+
+	"github.com/meshwork/meshwork/internal/apply"
+	"github.com/meshwork/meshwork/internal/httpapi"
+	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/publish"
+	"github.com/meshwork/meshwork/internal/query"
+	"github.com/meshwork/meshwork/internal/registry"
+)
+
+// Config configures a platform.
+type Config struct {
+	Data         string        // data directory
+	MemoryLimit  string        // DuckDB memory limit, e.g. "4GB"
+	Threads      int           // DuckDB threads; 0: all cores
+	QueryTimeout time.Duration // longest a query may run
+	MaxUpload    int64         // largest publish upload in bytes
+	MaxRows      int64         // most rows a query returns
+	Logger       *slog.Logger
+}
+
+// Defaults returns the default configuration over the data directory dir.
+func Defaults(dir string) Config {
+	return Config{Data: dir, MemoryLimit: "4GB", QueryTimeout: time.Minute, MaxUpload: 16 << 30, MaxRows: 1_000_000}
+}
+
+// Platform is a wired Meshwork.
+type Platform struct {
+	Registry  *registry.Registry
+	Lake      *lake.Lake
+	Applier   *apply.Applier
+	Publisher *publish.Publisher
+	Engine    *query.Engine
+	API       *httpapi.Server
+	DuckDB    *sql.DB
+
+	closers []func() error
+}
+
+// Open builds the platform, creating the data directory's stores if needed.
+func Open(ctx context.Context, c Config) (_ *Platform, err error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(c.Data, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	p := &Platform{}
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+	db, err := registry.OpenSQLite(filepath.Join(c.Data, "mesh.db"))
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, db.Close)
+	if p.Registry, err = registry.Open(ctx, db); err != nil {
+		return nil, err
+	}
+	if p.Lake, err = lake.Open(ctx, db, sqlcat.SQLite, filepath.Join(c.Data, "warehouse")); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Lake.Close)
+	spool, err := filepath.Abs(filepath.Join(c.Data, "spool"))
+	if err != nil {
+		return nil, err
+	}
+	p.DuckDB, err = query.OpenDuckDB(ctx, query.Sandbox{
+		Warehouse: p.Lake.Warehouse(), Spool: spool, Temp: filepath.Join(c.Data, "tmp"),
+		MemoryLimit: c.MemoryLimit, Threads: c.Threads,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.DuckDB.Close)
+	p.Engine, err = query.NewEngine(ctx, query.EngineConfig{DuckDB: p.DuckDB, Lake: p.Lake, Tables: p.Registry, Timeout: c.QueryTimeout, Logger: c.Logger})
+	if err != nil {
+		return nil, err
+	}
+	p.Publisher = publish.New(publish.Config{DuckDB: p.DuckDB, Lake: p.Lake, Registry: p.Registry, Guard: p.Engine.Guard(),
+		Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger})
+	p.Applier = apply.New(p.Registry, p.Lake, c.Logger)
+	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
+		Engine: p.Engine, Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
+	return p, nil
+}
+
+// Close releases the platform's stores, last opened first.
+func (p *Platform) Close() error {
+	var first error
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		if err := p.closers[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	p.closers = nil
+	return first
+}
