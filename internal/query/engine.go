@@ -64,6 +64,8 @@ func OpenDuckDB(ctx context.Context, sb Sandbox) (*sql.DB, error) {
 	stmts := []string{
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
+		// Data files never change once written, so their footers can be cached.
+		"SET parquet_metadata_cache = true",
 		fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS %s", viewSchema),
 		fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS %s", StageSchema),
 	}

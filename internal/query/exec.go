@@ -20,6 +20,8 @@ type Engine struct {
 	timeout time.Duration
 	hide    []string // paths never shown in error messages
 	log     *slog.Logger
+
+	rewrites *rewriteCache
 }
 
 // EngineConfig configures an Engine.
@@ -46,7 +48,7 @@ func NewEngine(ctx context.Context, c EngineConfig) (*Engine, error) {
 		c.Timeout = time.Minute
 	}
 	return &Engine{
-		db: c.DuckDB, guard: g, timeout: c.Timeout,
+		db: c.DuckDB, guard: g, timeout: c.Timeout, rewrites: newRewriteCache(1024),
 		views: &views{db: c.DuckDB, lake: c.Lake, tables: c.Tables, cache: map[string]bool{}},
 		hide:  []string{c.Lake.Warehouse()},
 		log:   c.Logger.With("component", "query"),
@@ -95,12 +97,14 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		return nil, errs.Wrap(errs.Unavailable, op, err, "the query engine is not available")
 	}
 	fail := func(err error) (*Rows, error) {
+		// Classify before cancel: afterwards qctx.Err() would call every error a cancellation.
+		uerr := e.userError(qctx, err, timeout)
 		conn.Close()
 		cancel()
-		return nil, e.userError(qctx, err, timeout)
+		return nil, uerr
 	}
 	b := &binder{v: e.views, snapshots: map[string]int64{}}
-	rw, err := e.guard.Rewrite(qctx, conn, sqlText, b)
+	rw, err := e.rewrite(qctx, conn, sqlText, b)
 	if err != nil {
 		return fail(err)
 	}
