@@ -155,45 +155,25 @@ func arrowAppender(b array.Builder, typ string) func(any) error {
 			return nil
 		}
 	case *array.Int8Builder:
-		return intAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Int16Builder:
-		return intAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Int32Builder:
-		return intAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Int64Builder:
-		return intAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Uint8Builder:
-		return uintAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Uint16Builder:
-		return uintAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Uint32Builder:
-		return uintAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Uint64Builder:
-		return uintAppender(b.Append)
+		return numAppender(b.Append)
 	case *array.Float32Builder:
-		return func(v any) error {
-			switch x := v.(type) {
-			case float32:
-				b.Append(x)
-			case float64:
-				b.Append(float32(x))
-			default:
-				return unexpected(v)
-			}
-			return nil
-		}
+		return numAppender(b.Append)
 	case *array.Float64Builder:
-		return func(v any) error {
-			switch x := v.(type) {
-			case float64:
-				b.Append(x)
-			case float32:
-				b.Append(float64(x))
-			default:
-				return unexpected(v)
-			}
-			return nil
-		}
+		return numAppender(b.Append)
 	case *array.Decimal128Builder:
 		scale := b.Type().(*arrow.Decimal128Type).Scale
 		return func(v any) error {
@@ -257,7 +237,12 @@ func arrowAppender(b array.Builder, typ string) func(any) error {
 	panic(fmt.Sprintf("query: no Arrow appender for %T", b))
 }
 
-func intAppender[T int8 | int16 | int32 | int64](add func(T)) func(any) error {
+type arrowNumber interface {
+	int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64
+}
+
+// numAppender converts whatever number duckdb-go returned to the column's type.
+func numAppender[T arrowNumber](add func(T)) func(any) error {
 	return func(v any) error {
 		switch x := v.(type) {
 		case int8:
@@ -268,18 +253,6 @@ func intAppender[T int8 | int16 | int32 | int64](add func(T)) func(any) error {
 			add(T(x))
 		case int64:
 			add(T(x))
-		case int:
-			add(T(x))
-		default:
-			return unexpected(v)
-		}
-		return nil
-	}
-}
-
-func uintAppender[T uint8 | uint16 | uint32 | uint64](add func(T)) func(any) error {
-	return func(v any) error {
-		switch x := v.(type) {
 		case uint8:
 			add(T(x))
 		case uint16:
@@ -288,7 +261,9 @@ func uintAppender[T uint8 | uint16 | uint32 | uint64](add func(T)) func(any) err
 			add(T(x))
 		case uint64:
 			add(T(x))
-		case uint:
+		case float32:
+			add(T(x))
+		case float64:
 			add(T(x))
 		default:
 			return unexpected(v)

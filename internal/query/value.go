@@ -21,6 +21,9 @@ func Text(v any, typ string) string {
 	case string:
 		return x
 	case []byte:
+		if len(x) == 16 && strings.EqualFold(typ, "UUID") {
+			return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+		}
 		return base64.StdEncoding.EncodeToString(x)
 	case bool:
 		return strconv.FormatBool(x)
