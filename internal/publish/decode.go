@@ -14,7 +14,7 @@ import (
 
 // staging is how one upload becomes a staging table.
 type staging struct {
-	create   string   // CREATE TABLE ... AS SELECT: typed contract columns, __reason ('' for good rows) and __line
+	create   string   // CREATE TABLE ... AS SELECT: typed contract columns, __reason (NULL for good rows) and __line
 	rejects  string   // the reader's own reject table (CSV), or ""
 	problems []string // structural problems: the file's columns do not fit the contract
 }
@@ -91,7 +91,8 @@ func stageCSV(header []string, path string, t *schema.Table, table, run string) 
 	reader := fmt.Sprintf("read_csv(%s, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "+
 		"columns = {%s}, store_rejects = true, rejects_table = %s, rejects_scan = %s, max_line_size = %d)",
 		lake.Literal(path), strings.Join(cols, ", "), lake.Literal(st.rejects), lake.Literal("scan_"+run), maxLineSize)
-	var sel, reasons []string
+	var sel []string
+	var reasons []check
 	for _, c := range t.Columns {
 		if present[c.Name] {
 			sel = append(sel, lake.Quote(c.Name))
@@ -99,7 +100,7 @@ func stageCSV(header []string, path string, t *schema.Table, table, run string) 
 			sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), lake.Quote(c.Name)))
 		}
 		if c.Required {
-			reasons = append(reasons, requiredReason(c))
+			reasons = append(reasons, requiredCheck(c, lake.Quote(c.Name)))
 		}
 	}
 	st.create = createStage(table, sel, reasons, "CAST(NULL AS BIGINT)", reader)
@@ -171,33 +172,45 @@ func stageParquet(fileCols []column, path string, t *schema.Table, table string)
 // castStage builds the staging query over a relation holding each cast
 // column and (when a cast can fail) its raw text.
 func castStage(t *schema.Table, table, reader, line string, raw func(int) string) string {
-	var sel, reasons []string
+	var sel []string
+	var reasons []check
 	for i, c := range t.Columns {
 		q := lake.Quote(c.Name)
 		sel = append(sel, q)
-		var whens []string
+		nullTest := q
 		if r := raw(i); r != "" {
-			whens = append(whens, fmt.Sprintf("WHEN %s IS NOT NULL AND %s IS NULL THEN %s || left(%s, 80) || %s",
-				r, q, lake.Literal(c.Name+": cannot convert "), r, lake.Literal(" to "+c.Type.DuckDB())))
+			reasons = append(reasons, check{
+				cond: fmt.Sprintf("(%s IS NOT NULL AND %s IS NULL)", r, q),
+				msg:  fmt.Sprintf("%s || left(%s, 80) || %s", lake.Literal(c.Name+": cannot convert "), r, lake.Literal(" to "+c.Type.DuckDB())),
+			})
+			nullTest = r
 		}
 		if c.Required {
-			whens = append(whens, fmt.Sprintf("WHEN %s IS NULL THEN %s", q, lake.Literal(c.Name+": a value is required")))
-		}
-		if len(whens) > 0 {
-			reasons = append(reasons, "CASE "+strings.Join(whens, " ")+" END")
+			reasons = append(reasons, requiredCheck(c, nullTest))
 		}
 	}
 	return createStage(table, sel, reasons, line, reader)
 }
 
-func requiredReason(c schema.Column) string {
-	return fmt.Sprintf("CASE WHEN %s IS NULL THEN %s END", lake.Quote(c.Name), lake.Literal(c.Name+": a value is required"))
+// check is one way a row can be rejected: a condition and the reason's text.
+type check struct{ cond, msg string }
+
+func requiredCheck(c schema.Column, value string) check {
+	return check{cond: value + " IS NULL", msg: lake.Literal(c.Name + ": a value is required")}
 }
 
-func createStage(table string, sel, reasons []string, line, from string) string {
-	reason := "''"
-	if len(reasons) > 0 {
-		reason = "concat_ws('; ', " + strings.Join(reasons, ", ") + ")"
+// createStage builds the staging query. A good row's reason is NULL and
+// costs one boolean test; the text is only built for rejected rows.
+func createStage(table string, sel []string, checks []check, line, from string) string {
+	reason := "CAST(NULL AS VARCHAR)"
+	if len(checks) > 0 {
+		conds := make([]string, len(checks))
+		msgs := make([]string, len(checks))
+		for i, c := range checks {
+			conds[i] = c.cond
+			msgs[i] = fmt.Sprintf("CASE WHEN %s THEN %s END", c.cond, c.msg)
+		}
+		reason = fmt.Sprintf("CASE WHEN %s THEN concat_ws('; ', %s) END", strings.Join(conds, " OR "), strings.Join(msgs, ", "))
 	}
 	return fmt.Sprintf("CREATE TABLE %s AS SELECT %s, %s AS %s, %s AS %s FROM %s",
 		table, strings.Join(sel, ", "), reason, reasonCol, line, lineCol, from)

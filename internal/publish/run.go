@@ -57,14 +57,14 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 		}
 		return nil, errs.Wrap(errs.Invalid, op, err, "the file cannot be read as %s: %s", strings.ToUpper(string(req.Format)), cleanDuckErr(err, path))
 	}
-	if err := p.countRows(ctx, conn, st, stageTable, rep); err != nil {
+	if err := p.countRows(ctx, conn, st, tbl, stageTable, rep); err != nil {
 		return nil, err
 	}
 	var cols []string
 	for _, c := range t.Columns {
 		cols = append(cols, lake.Quote(c.Name))
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s FROM %s WHERE %s = ''",
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s FROM %s WHERE %s IS NULL",
 		query.StageSchema, okView, strings.Join(cols, ", "), stageTable, reasonCol)); err != nil {
 		return nil, errs.Wrap(errs.Internal, op, err, "stage view")
 	}
@@ -79,10 +79,10 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 }
 
 // countRows fills in the row counts and up to ten rejected examples.
-func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, stageTable string, rep *Report) error {
+func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, tbl *registry.Table, stageTable string, rep *Report) error {
 	const op = "publish.countRows"
 	var staged, bad int64
-	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s <> '') FROM %s", reasonCol, stageTable)).Scan(&staged, &bad); err != nil {
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*), count(%s) FROM %s", reasonCol, stageTable)).Scan(&staged, &bad); err != nil {
 		return errs.Wrap(errs.Internal, op, err, "count rows")
 	}
 	var readerBad int64
@@ -106,15 +106,19 @@ func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, 
 		rows.Close()
 	}
 	if bad > 0 && len(rep.Rejects) < 10 {
-		rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s <> '' ORDER BY %s LIMIT %d",
-			lineCol, reasonCol, stageTable, reasonCol, lineCol, 10-len(rep.Rejects)))
+		var cells []string
+		for _, c := range tableSchema(tbl).Columns {
+			cells = append(cells, "CAST("+lake.Quote(c.Name)+" AS VARCHAR)")
+		}
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s, %s, concat_ws(',', %s) FROM %s WHERE %s IS NOT NULL ORDER BY %s LIMIT %d",
+			lineCol, reasonCol, strings.Join(cells, ", "), stageTable, reasonCol, lineCol, 10-len(rep.Rejects)))
 		if err != nil {
 			return errs.Wrap(errs.Internal, op, err, "read rejected rows")
 		}
 		for rows.Next() {
 			var line sql.NullInt64
 			var r Reject
-			if err := rows.Scan(&line, &r.Reason); err != nil {
+			if err := rows.Scan(&line, &r.Reason, &r.Row); err != nil {
 				rows.Close()
 				return errs.Wrap(errs.Internal, op, err, "read rejected rows")
 			}
@@ -122,7 +126,7 @@ func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, 
 			if col, _, ok := strings.Cut(r.Reason, ":"); ok {
 				r.Column = col
 			}
-			r.Reason = clip(r.Reason)
+			r.Reason, r.Row = clip(r.Reason), clip(r.Row)
 			rep.Rejects = append(rep.Rejects, r)
 		}
 		rows.Close()
