@@ -97,7 +97,7 @@ func ident(r *http.Request) (lake.Ident, error) {
 			continue
 		}
 		if err := spec.CheckName(n.what, n.v); err != nil {
-			return id, errs.Wrap(errs.Invalid, "http", err, "%v", err)
+			return id, err // already Invalid, with a client-safe message (its Error() would add the op)
 		}
 	}
 	return id, nil
