@@ -122,6 +122,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		return nil, err
 	}
 	rep.BytesRead = n
+	rep.stage("spool", start)
 
 	unlock := p.lock(id)
 	defer unlock()
@@ -173,11 +174,13 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	if req.IdempotencyKey != "" {
 		props["meshwork.idempotency-key"] = req.IdempotencyKey
 	}
+	commitStart := time.Now()
 	snap, err := p.lake.Commit(ctx, id, files, req.Mode, props)
 	if err != nil {
 		_ = os.RemoveAll(dataDir)
 		return nil, err
 	}
+	rep.stage("commit", commitStart)
 	rep.Status = StatusCommitted
 	rep.SnapshotID = snap.SnapshotID
 	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000

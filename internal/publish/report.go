@@ -1,6 +1,10 @@
 package publish
 
-import "github.com/meshwork/meshwork/internal/quality"
+import (
+	"time"
+
+	"github.com/meshwork/meshwork/internal/quality"
+)
 
 // Report is what a publish run tells its caller, whether it committed or not.
 type Report struct {
@@ -27,6 +31,16 @@ type Report struct {
 	PreviousSnapshotID int64            `json:"previousSnapshotId,omitempty"`
 	DataFiles          int              `json:"dataFiles,omitempty"`
 	DurationMs         float64          `json:"durationMs"`
+	// StagesMs is where the time went: spool, decode, gate, write, commit.
+	StagesMs map[string]float64 `json:"stagesMs,omitempty"`
+}
+
+// stage records the duration of a pipeline stage that started at start.
+func (r *Report) stage(name string, start time.Time) {
+	if r.StagesMs == nil {
+		r.StagesMs = map[string]float64{}
+	}
+	r.StagesMs[name] = float64(time.Since(start).Microseconds()) / 1000
 }
 
 // Reject is one rejected row.

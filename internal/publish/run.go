@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
@@ -51,6 +52,7 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 			_, _ = conn.ExecContext(bg, "DROP TABLE IF EXISTS temp.main.scan_"+rep.RunID)
 		}
 	}()
+	decodeStart := time.Now()
 	if _, err := conn.ExecContext(ctx, st.create); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -60,6 +62,7 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 	if err := p.countRows(ctx, conn, st, tbl, stageTable, rep); err != nil {
 		return nil, err
 	}
+	rep.stage("decode", decodeStart)
 	var cols []string
 	for _, c := range t.Columns {
 		cols = append(cols, lake.Quote(c.Name))
@@ -69,13 +72,18 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 		return nil, errs.Wrap(errs.Internal, op, err, "stage view")
 	}
 	okRel := query.StageSchema + "." + okView
+	gateStart := time.Now()
 	if err := p.gate(ctx, conn, req, tbl, okRel, okView, rep); err != nil {
 		return nil, err
 	}
+	rep.stage("gate", gateStart)
 	if !rep.Passed() {
 		return nil, nil
 	}
-	return p.write(ctx, conn, t, okRel, dataDir, rep)
+	writeStart := time.Now()
+	files, err := p.write(ctx, conn, t, okRel, dataDir, rep)
+	rep.stage("write", writeStart)
+	return files, err
 }
 
 // countRows fills in the row counts and up to ten rejected examples.
@@ -241,7 +249,8 @@ func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, 
 		var parts []string
 		for i, pf := range t.Partition {
 			name := fmt.Sprintf("p%d_%s", i, pf.Column)
-			sel = append(sel, fmt.Sprintf("%s AS %s", transformExpr(pf), lake.Quote(name)))
+			c, _ := t.Column(pf.Column)
+			sel = append(sel, fmt.Sprintf("%s AS %s", transformExpr(pf, c.Type), lake.Quote(name)))
 			parts = append(parts, lake.Quote(name))
 		}
 		opts = append(opts, "PARTITION_BY ("+strings.Join(parts, ", ")+")", "WRITE_PARTITION_COLUMNS false")
@@ -273,8 +282,13 @@ func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, 
 	return files, nil
 }
 
-func transformExpr(pf schema.PartitionField) string {
+func transformExpr(pf schema.PartitionField, typ schema.Type) string {
 	c := lake.Quote(pf.Column)
+	if typ.Kind == schema.TimestampTZ && pf.Transform != "identity" {
+		// Iceberg's transforms of a timestamptz work in UTC; DuckDB's date
+		// parts work in the session's time zone, the server's local one.
+		c = "timezone('UTC', " + c + ")"
+	}
 	switch pf.Transform {
 	case "year":
 		return "year(" + c + ")"
