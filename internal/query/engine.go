@@ -94,5 +94,3 @@ func OpenDuckDB(ctx context.Context, sb Sandbox) (*sql.DB, error) {
 }
 
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,11 +160,12 @@ func (g *Guard) Rewrite(ctx context.Context, conn *sql.Conn, sqlText string, b B
 	}
 	stmt2, err := guardDecodeParsed(again)
 	if err != nil {
-		return Rewritten{}, errs.Wrap(errs.Internal, guardOp, err, "rewritten query does not parse")
+		// Flatten the cause: a refusal here is a guard bug, and must stay Internal.
+		return Rewritten{}, errs.Wrap(errs.Internal, guardOp, errors.New(err.Error()), "rewritten query does not parse")
 	}
 	v := &guardWalker{g: g, mode: guardModeVerify, allowed: allowed}
 	if err := v.walkStatement(stmt2, nil); err != nil {
-		return Rewritten{}, errs.Wrap(errs.Internal, guardOp, err, "rewritten query failed verification")
+		return Rewritten{}, errs.Wrap(errs.Internal, guardOp, errors.New(err.Error()), "rewritten query failed verification")
 	}
 	out.SQL = rewritten
 	return out, nil

@@ -289,7 +289,7 @@ func TestGuardAttacks(t *testing.T) {
 		if kind != errs.Invalid && kind != errs.NotFound {
 			t.Errorf("%s: Rewrite(%q) kind = %v (%v), want invalid", name, q, kind, err)
 		}
-		got := kind.String() + ": " + msg
+		got := strings.ReplaceAll(kind.String()+": "+msg, "\n", `\n`) // one line per golden entry
 		lines = append(lines, name+"\t"+got)
 		if !*guardUpdate {
 			if want, ok := golden[name]; !ok {
