@@ -33,6 +33,9 @@ func (l *Lake) Commit(ctx context.Context, id Ident, paths []string, mode Mode, 
 	uris := make([]string, len(paths))
 	for i, p := range paths {
 		uris[i] = fileURI(p)
+		if _, err := l.LocalPath(uris[i]); err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "commit to %s refused", id)
+		}
 	}
 	tx := tbl.NewTransaction()
 	var current []string

@@ -6,17 +6,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/errs"
 )
 
-const timeFormat = time.RFC3339Nano
+// timeFormat is how times are stored: fixed width in UTC, so that the text
+// sorts as the time does (ORDER BY applied_at, finished_at). RFC 3339 with
+// trimmed fractions does not: ".1Z" sorts after ".12Z".
+const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 func now() string { return time.Now().UTC().Format(timeFormat) }
 
+// parseTime reads a stored time; RFC3339Nano also reads the fixed-width form.
 func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeFormat, s)
+	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
 
@@ -207,6 +212,9 @@ func (r *Registry) RecordPublish(ctx context.Context, p Publish) error {
 		p.RunID, p.Domain, p.Product, p.Table, p.Mode, p.Status, p.SnapshotID, key, string(p.Report),
 		p.StartedAt.UTC().Format(timeFormat), p.FinishedAt.UTC().Format(timeFormat))
 	if err != nil {
+		if msg := err.Error(); strings.Contains(msg, "UNIQUE constraint failed") && strings.Contains(msg, "idempotency_key") {
+			return errs.Wrap(errs.Conflict, "registry.RecordPublish", err, "idempotency key %q was already committed for %s.%s.%s", p.IdempotencyKey, p.Domain, p.Product, p.Table)
+		}
 		return errs.Wrap(errs.Internal, "registry.RecordPublish", err, "record publish")
 	}
 	return nil

@@ -143,7 +143,7 @@ func Evolve(old, new *Table) (Evolution, error) {
 		ev.Added = append(ev.Added, nc)
 	}
 	if !samePartition(old.Partition, new.Partition) {
-		problems = append(problems, "the partitioning would change")
+		problems = append(problems, fmt.Sprintf("the partitioning would change from %s to %s", describePartition(old.Partition), describePartition(new.Partition)))
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -157,6 +157,18 @@ func optionality(required bool) string {
 		return "required"
 	}
 	return "optional"
+}
+
+// describePartition names a partitioning by its columns, e.g. "day(ordered_at), identity(region)".
+func describePartition(ps []PartitionField) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Transform + "(" + p.Column + ")"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func samePartition(a, b []PartitionField) bool {
