@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -56,7 +57,8 @@ func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan,
 		f, err := spec.Parse(s.Name, s.Data)
 		if err != nil {
 			var d []spec.Diagnostic
-			if e, ok := err.(*errs.Error); ok {
+			var e *errs.Error
+			if errors.As(err, &e) {
 				d, _ = e.Details.([]spec.Diagnostic)
 			}
 			if d == nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"os"
@@ -76,7 +77,7 @@ func csvHeader(path string) ([]string, error) {
 	r.FieldsPerRecord = -1
 	rec, err := r.Read()
 	if err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil, errs.E(errs.Invalid, "publish.csvHeader", "the CSV file is empty: it needs a header row naming the columns")
 		}
 		return nil, errs.E(errs.Invalid, "publish.csvHeader", "the CSV header row cannot be read: %v", err)
