@@ -13,7 +13,6 @@ import (
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c bench.Config
 	fs.Float64Var(&c.Scale, "scale", 1, "TPC-H scale factor (1: 6M lineitem rows)")
 	fs.StringVar(&c.Dir, "dir", "", "scratch directory (default: a temporary one, removed afterwards)")
@@ -23,8 +22,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&c.SkipPublish, "skip-publish", false, "skip the publish benchmark")
 	fs.BoolVar(&c.SkipTPCH, "skip-tpch", false, "skip the TPC-H benchmark")
 	out := fs.String("out", "", "also write the Markdown report to this file")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	c.Log = slog.New(slog.NewTextHandler(stderr, nil))
 	res, err := bench.Run(ctx, c)

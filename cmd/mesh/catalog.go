@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,18 +16,18 @@ func cmdQuery(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	fs := flag.NewFlagSet("query", flag.ContinueOnError)
 	format := fs.String("format", "table", "table, csv or json")
 	timeout := fs.Duration("timeout", 0, "cancel the query after this long (0: the server's limit)")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return errUsage
+	if err := parseFlags(fs, reorder(args), stdout); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New(`usage: mesh query "SELECT ..." [--format table|csv|json]`)
+		return usageError(`usage: mesh query "SELECT ..." [--format table|csv|json]`)
 	}
 	body, _ := json.Marshal(map[string]any{"sql": fs.Arg(0), "timeout_ms": timeout.Milliseconds()})
 	accept := "application/json"
 	if *format == "csv" {
 		accept = "text/csv"
 	} else if *format != "table" && *format != "json" {
-		return fmt.Errorf("--format %q: use table, csv or json", *format)
+		return usageError(fmt.Sprintf("--format %q: use table, csv or json", *format))
 	}
 	resp, err := newClient(getenv).do(ctx, http.MethodPost, "/api/v1/query", strings.NewReader(string(body)),
 		map[string]string{"Content-Type": "application/json", "Accept": accept})
@@ -69,7 +68,9 @@ func cmdQuery(ctx context.Context, args []string, stdout io.Writer, getenv func(
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	more := ""
 	if res.Trunc {
 		more = " (truncated)"
@@ -98,7 +99,7 @@ func cmdProducts(ctx context.Context, args []string, stdout io.Writer, getenv fu
 
 func cmdDescribe(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	if len(args) != 1 {
-		return errors.New("usage: mesh describe DOMAIN.PRODUCT")
+		return usageError("usage: mesh describe DOMAIN.PRODUCT")
 	}
 	name, err := splitName(args[0], 2)
 	if err != nil {
@@ -139,7 +140,9 @@ func cmdDescribe(ctx context.Context, args []string, stdout io.Writer, getenv fu
 		for _, c := range t.Columns {
 			fmt.Fprintf(tw, "  %s\t%s\t%v\t%s\t%s\n", c.Name, c.Type, c.Required, c.Classification, firstLine(c.Description))
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "snapshots: %d", len(t.Snapshots))
 		if n := len(t.Snapshots); n > 0 {
 			s := t.Snapshots[n-1]

@@ -21,7 +21,31 @@ import (
 	"github.com/meshwork/meshwork/internal/publish"
 )
 
-var errUsage = errors.New("usage")
+// parseFlags parses a command's flags. A bad flag is a usage error (exit 2)
+// carrying the flag package's message; -h prints the flags to stdout.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	var msg strings.Builder
+	fs.SetOutput(&msg)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "Flags of mesh %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return errHelp
+	case err != nil:
+		return usageError(err.Error())
+	}
+	return nil
+}
+
+// errHelp ends a command after printing its help.
+var errHelp = errors.New("help")
+
+// usageError is a command line the command cannot run; mesh exits with 2.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
 
 // client talks to a Meshwork server.
 type client struct {
@@ -106,12 +130,12 @@ func cmdApply(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	var files multiFlag
 	fs.Var(&files, "f", "a spec file or a directory of *.yaml/*.yml files (repeatable)")
 	dry := fs.Bool("dry-run", false, "print the plan and change nothing")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	files = append(files, fs.Args()...)
 	if len(files) == 0 {
-		return errors.New("name the spec files with -f FILE|DIR")
+		return usageError("name the spec files with -f FILE|DIR")
 	}
 	paths, err := specFiles(files)
 	if err != nil {
@@ -162,7 +186,9 @@ func cmdApply(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	for _, s := range plan.Steps {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Action, s.Kind, s.Name, strings.Join(s.Changes, "; "))
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stdout, "warning: %s:%d: %s: %s\n", w.File, w.Line, w.Path, w.Message)
 	}
@@ -200,9 +226,9 @@ func splitName(s string, parts int) ([]string, error) {
 	p := strings.Split(s, ".")
 	if len(p) != parts {
 		if parts == 3 {
-			return nil, fmt.Errorf("%q: name the table as DOMAIN.PRODUCT.TABLE", s)
+			return nil, usageError(fmt.Sprintf("%q: name the table as DOMAIN.PRODUCT.TABLE", s))
 		}
-		return nil, fmt.Errorf("%q: name the product as DOMAIN.PRODUCT", s)
+		return nil, usageError(fmt.Sprintf("%q: name the product as DOMAIN.PRODUCT", s))
 	}
 	return p, nil
 }
@@ -213,11 +239,11 @@ func cmdPublish(ctx context.Context, args []string, stdout io.Writer, getenv fun
 	format := fs.String("format", "", "csv, ndjson or parquet (default: from the file extension)")
 	key := fs.String("idempotency-key", "", "a key that makes a retried publish commit at most once")
 	maxRejects := fs.Int64("max-rejects", 0, "rows that may be rejected before the publish fails")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return errUsage
+	if err := parseFlags(fs, reorder(args), stdout); err != nil {
+		return err
 	}
 	if fs.NArg() != 2 {
-		return errors.New("usage: mesh publish DOMAIN.PRODUCT.TABLE FILE [--mode append|replace]")
+		return usageError("usage: mesh publish DOMAIN.PRODUCT.TABLE FILE [--mode append|replace]")
 	}
 	name, err := splitName(fs.Arg(0), 3)
 	if err != nil {

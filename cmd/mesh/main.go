@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,10 +77,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return 2
 	}
 	if err != nil {
-		if err == errUsage {
-			return 2
+		if errors.Is(err, errHelp) {
+			return 0
 		}
 		fmt.Fprintln(stderr, "mesh "+cmd+":", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
 		return 1
 	}
 	return 0

@@ -17,7 +17,6 @@ import (
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	o := platform.Defaults("mesh-data")
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the REST API")
 	fs.StringVar(&o.Data, "data", o.Data, "data directory (registry, catalog and warehouse)")
@@ -29,8 +28,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int64Var(&o.MaxUpload, "max-upload", o.MaxUpload, "largest publish upload, in bytes")
 	fs.Int64Var(&o.MaxRows, "max-rows", o.MaxRows, "most rows a query returns")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
