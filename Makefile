@@ -19,7 +19,7 @@ lint: ## go vet and golangci-lint
 	golangci-lint run ./...
 
 bench: build ## run the benchmark at SCALE (default 1) and write docs/benchmarks.md
-	$(BIN) bench --scale $(SCALE) --out docs/benchmarks-latest.md
+	$(BIN) bench --scale $(SCALE) --out docs/benchmarks.md
 
 demo: ## serve the demo mesh on http://127.0.0.1:8080
 	$(GO) run ./cmd/mesh serve --demo

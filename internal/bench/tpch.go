@@ -41,11 +41,11 @@ func benchTPCH(ctx context.Context, p *platform.Platform, ref *sql.DB, api *apiC
 		// Warm both engines (and the page cache) once.
 		meshRows, err := meshQuery(ctx, api, q)
 		if err != nil {
-			return nil, fmt.Errorf("Q%d through Meshwork: %w", n, err)
+			return nil, fmt.Errorf("query %d through Meshwork: %w", n, err)
 		}
 		refRows, err := refQuery(ctx, ref, q)
 		if err != nil {
-			return nil, fmt.Errorf("Q%d in DuckDB: %w", n, err)
+			return nil, fmt.Errorf("query %d in DuckDB: %w", n, err)
 		}
 		r := QueryResult{N: n, Rows: len(refRows), Same: sameRows(meshRows, refRows)}
 		var mt, dt []time.Duration

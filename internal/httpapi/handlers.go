@@ -35,7 +35,7 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		mr := multipart.NewReader(body, params["boundary"])
 		for {
 			part, err := mr.NextPart()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {

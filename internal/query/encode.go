@@ -75,7 +75,7 @@ func jsonTrailerError(bw *bufio.Writer, s Summary, err error) error {
 	bw.WriteString(`],"rowCount":` + strconv.FormatInt(s.Rows, 10) + `,"truncated":true,"error":`)
 	bw.Write(b)
 	bw.WriteString("}\n")
-	bw.Flush()
+	_ = bw.Flush() // the client may be gone; err is what matters
 	return err
 }
 

@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -77,7 +78,8 @@ func (d *document) validateSchema(k string) {
 	if err == nil {
 		return
 	}
-	ve, ok := err.(*jsonschema.ValidationError)
+	var ve *jsonschema.ValidationError
+	ok := errors.As(err, &ve)
 	if !ok {
 		d.errorf("", "does not validate against the %s schema: %v", k, err)
 		return
