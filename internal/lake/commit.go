@@ -44,9 +44,7 @@ func (l *Lake) Commit(ctx context.Context, id Ident, paths []string, mode Mode, 
 		if err != nil {
 			return nil, errs.Wrap(errs.Internal, op, err, "plan current files of %s", id)
 		}
-		for _, t := range tasks {
-			current = append(current, t.File.FilePath())
-		}
+		current = uniqueFiles(tasks)
 	}
 	sp := iceberg.Properties(props)
 	if len(current) > 0 {

@@ -52,13 +52,30 @@ func (l *Lake) PlanScan(ctx context.Context, id Ident, tbl *table.Table, snap *t
 		if len(task.DeleteFiles)+len(task.EqualityDeleteFiles)+len(task.DeletionVectorFiles) > 0 {
 			return nil, errs.E(errs.Unsupported, op, "table %s has row-level deletes, which Meshwork cannot read yet", id)
 		}
-		path, err := l.LocalPath(task.File.FilePath())
+	}
+	for _, uri := range uniqueFiles(tasks) {
+		path, err := l.LocalPath(uri)
 		if err != nil {
 			return nil, errs.Wrap(errs.Internal, op, err, "table %s", id)
 		}
 		p.Files = append(p.Files, path)
 	}
 	return p, nil
+}
+
+// uniqueFiles lists the data files of scan tasks once each, in order: the
+// planner splits a large file into several tasks (byte ranges), and DuckDB
+// reading a file twice would return its rows twice.
+func uniqueFiles(tasks []table.FileScanTask) []string {
+	seen := make(map[string]bool, len(tasks))
+	var out []string
+	for _, t := range tasks {
+		if p := t.File.FilePath(); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // SQL returns a DuckDB relation expression (usable after FROM) that reads the
