@@ -26,6 +26,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	c.Log = slog.New(slog.NewTextHandler(stderr, nil))
+	c.PlatformLog = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	res, err := bench.Run(ctx, c)
 	if err != nil {
 		return err

@@ -28,7 +28,8 @@ type Config struct {
 	MemoryLimit  string  // for both engines
 	SkipPublish  bool
 	SkipTPCH     bool
-	Log          *slog.Logger
+	Log          *slog.Logger // the benchmark's progress
+	PlatformLog  *slog.Logger // the platform's own log (warnings and errors are worth seeing)
 }
 
 // Results holds every figure of a run.
@@ -73,6 +74,7 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 	cfg := platform.Defaults(filepath.Join(dir, "mesh-data"))
 	cfg.MemoryLimit = c.MemoryLimit
 	cfg.MaxRows = 0
+	cfg.Logger = c.PlatformLog
 	p, err := platform.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
