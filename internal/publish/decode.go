@@ -14,7 +14,11 @@ import (
 
 // staging is how one upload becomes a staging table.
 type staging struct {
-	create   string   // CREATE TABLE ... AS SELECT: typed contract columns, __reason (NULL for good rows) and __line
+	create string // CREATE TABLE ... AS SELECT: typed contract columns, __reason (NULL for good rows) and __line
+	// direct, when set, selects the typed contract columns straight from the
+	// reader: every cast is the reader's own (its failures land in rejects),
+	// so the rows can be written without staging them first.
+	direct   string
 	rejects  string   // the reader's own reject table (CSV), or ""
 	problems []string // structural problems: the file's columns do not fit the contract
 }
@@ -104,6 +108,7 @@ func stageCSV(header []string, path string, t *schema.Table, table, run string) 
 		}
 	}
 	st.create = createStage(table, sel, reasons, "CAST(NULL AS BIGINT)", reader)
+	st.direct = "SELECT " + strings.Join(sel, ", ") + " FROM " + reader
 	return st
 }
 
@@ -165,6 +170,9 @@ func stageParquet(fileCols []column, path string, t *schema.Table, table string)
 	}
 	reader := fmt.Sprintf("(SELECT %s, file_row_number + 1 AS %s FROM read_parquet(%s, file_row_number = true))",
 		strings.Join(inner, ", "), lineCol, lake.Literal(path))
+	if len(rawOf) == 0 {
+		st.direct = fmt.Sprintf("SELECT %s FROM read_parquet(%s)", strings.Join(inner, ", "), lake.Literal(path))
+	}
 	st.create = castStage(t, table, reader, lineCol, func(i int) string { return rawOf[i] })
 	return st
 }

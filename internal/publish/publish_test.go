@@ -320,6 +320,32 @@ func TestMaxRejects(t *testing.T) {
 			t.Errorf("rejectedRows = %+v, want 1 and passed", r)
 		}
 	})
+	t.Run("missing required value tolerated", func(t *testing.T) {
+		// The CSV reader accepts the row; the written files' null counts find
+		// it, and the files are rewritten without it before the commit.
+		p := newPlatform(t)
+		rep := mustPub(t, p, req{table: orders, format: publish.CSV, maxRejects: 1,
+			body: "order_id,customer,amount\n1,ada,1.00\n2,,2.00\n3,cy,3.00\n"})
+		if rep.RowsRead != 3 || rep.RowsOK != 2 || rep.RowsFailed != 1 {
+			t.Errorf("report = read %d ok %d rejected %d, want 3 2 1", rep.RowsRead, rep.RowsOK, rep.RowsFailed)
+		}
+		if len(rep.Rejects) != 1 || rep.Rejects[0].Column != "customer" || !strings.Contains(rep.Rejects[0].Reason, "a value is required") {
+			t.Errorf("rejects = %+v, want the row without a customer", rep.Rejects)
+		}
+		if diff := cmp.Diff([][]string{{"1", "ada"}, {"3", "cy"}}, rows(t, p, "SELECT order_id, customer FROM retail.shop.orders ORDER BY 1")); diff != "" {
+			t.Errorf("published rows (-want +got):\n%s", diff)
+		}
+		var onDisk []string
+		_ = filepath.WalkDir(p.Lake.Location(orders), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".parquet") {
+				onDisk = append(onDisk, path)
+			}
+			return nil
+		})
+		if len(onDisk) != rep.DataFiles {
+			t.Errorf("data files on disk = %v, want only the %d committed", onDisk, rep.DataFiles)
+		}
+	})
 	t.Run("over the limit", func(t *testing.T) {
 		p := newPlatform(t)
 		rep, err := pub(t, p, req{table: orders, format: publish.CSV, body: csv})

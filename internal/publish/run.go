@@ -24,7 +24,8 @@ const targetFileBytes = "512MB"
 
 // run decodes, conforms and gates the spooled upload and, if the gate
 // passes, writes the data files under dataDir and returns their paths. A gate
-// failure is recorded in rep and returns no files and no error.
+// failure is recorded in rep and returns no files and no error; the caller
+// removes dataDir whenever nothing is committed.
 func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, path, dataDir string, rep *Report) ([]string, error) {
 	const op = "publish.run"
 	conn, err := p.duck.Conn(ctx)
@@ -52,23 +53,25 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 			_, _ = conn.ExecContext(bg, "DROP TABLE IF EXISTS temp.main.scan_"+rep.RunID)
 		}
 	}()
+	readErr := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errs.Wrap(errs.Invalid, op, err, "the file cannot be read as %s: %s", strings.ToUpper(string(req.Format)), cleanDuckErr(err, path))
+	}
+	if st.direct != "" {
+		return p.runDirect(ctx, conn, req, tbl, st, dataDir, okView, rep, readErr)
+	}
 	decodeStart := time.Now()
 	if _, err := conn.ExecContext(ctx, st.create); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, errs.Wrap(errs.Invalid, op, err, "the file cannot be read as %s: %s", strings.ToUpper(string(req.Format)), cleanDuckErr(err, path))
+		return nil, readErr(err)
 	}
 	if err := p.countRows(ctx, conn, st, tbl, stageTable, rep); err != nil {
 		return nil, err
 	}
 	rep.stage("decode", decodeStart)
-	var cols []string
-	for _, c := range t.Columns {
-		cols = append(cols, lake.Quote(c.Name))
-	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s FROM %s WHERE %s IS NULL",
-		query.StageSchema, okView, strings.Join(cols, ", "), stageTable, reasonCol)); err != nil {
+		query.StageSchema, okView, columnList(t), stageTable, reasonCol)); err != nil {
 		return nil, errs.Wrap(errs.Internal, op, err, "stage view")
 	}
 	okRel := query.StageSchema + "." + okView
@@ -81,37 +84,171 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 		return nil, nil
 	}
 	writeStart := time.Now()
-	files, err := p.write(ctx, conn, t, okRel, dataDir, rep)
+	files, _, err := p.write(ctx, conn, t, okRel, dataDir, rep)
 	rep.stage("write", writeStart)
 	return files, err
 }
 
-// countRows fills in the row counts and up to ten rejected examples.
+// runDirect writes the reader's rows straight to data files in one
+// pipelined pass, then gates the written files: they are this run's own and
+// nobody sees them unless the gate passes and the commit names them. Rows
+// that leave a required column empty are found from the files' null counts;
+// if the gate tolerates them, the files are rewritten without them.
+func (p *Publisher) runDirect(ctx context.Context, conn *sql.Conn, req Request, tbl *registry.Table, st *staging, dataDir, okView string, rep *Report, readErr func(error) error) ([]string, error) {
+	const op = "publish.runDirect"
+	t := tableSchema(tbl)
+	copyStart := time.Now()
+	files, written, err := p.write(ctx, conn, t, "("+st.direct+")", dataDir, rep)
+	if err != nil {
+		if errs.Is(err, errs.Internal) {
+			return nil, readErr(err)
+		}
+		return nil, err
+	}
+	readerBad, err := readerRejects(ctx, conn, st, rep)
+	if err != nil {
+		return nil, err
+	}
+	rep.stage("copy", copyStart)
+	writtenRel := fileRelation(files)
+	nullCond := requiredNull(t)
+	var nullRows int64
+	if nullCond != "" && written > 0 {
+		if nullRows, err = p.requiredNulls(ctx, conn, t, files, writtenRel, nullCond, rep); err != nil {
+			return nil, err
+		}
+	}
+	rep.RowsRead = written + readerBad
+	rep.RowsFailed = readerBad + nullRows
+	rep.RowsOK = written - nullRows
+	where := ""
+	if nullRows > 0 {
+		where = " WHERE NOT (" + nullCond + ")"
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s FROM %s%s",
+		query.StageSchema, okView, columnList(t), writtenRel, where)); err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "stage view")
+	}
+	okRel := query.StageSchema + "." + okView
+	gateStart := time.Now()
+	if err := p.gate(ctx, conn, req, tbl, okRel, okView, rep); err != nil {
+		return nil, err
+	}
+	rep.stage("gate", gateStart)
+	if !rep.Passed() || nullRows == 0 {
+		return files, nil
+	}
+	// Some rows were tolerated as rejects: write the accepted rows again
+	// and drop the first files before anything is committed.
+	clean, _, err := p.write(ctx, conn, t, okRel, filepath.Join(dataDir, "accepted"), rep)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "remove rewritten data file")
+		}
+	}
+	return clean, nil
+}
+
+// requiredNulls counts the written rows that leave a required column empty,
+// and adds up to ten of them to the examples. The files' own null counts
+// answer the common case (none) without reading any data.
+func (p *Publisher) requiredNulls(ctx context.Context, conn *sql.Conn, t *schema.Table, files []string, rel, cond string, rep *Report) (int64, error) {
+	const op = "publish.requiredNulls"
+	var req []string
+	for _, c := range t.Columns {
+		if c.Required {
+			req = append(req, lake.Literal(c.Name))
+		}
+	}
+	var nulls sql.NullInt64
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT sum(stats_null_count) FROM parquet_metadata(%s) WHERE path_in_schema IN (%s)",
+		fileList(files), strings.Join(req, ", "))).Scan(&nulls); err != nil {
+		return 0, errs.Wrap(errs.Internal, op, err, "read null counts")
+	}
+	if nulls.Valid && nulls.Int64 == 0 {
+		return 0, nil
+	}
+	var n int64
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", rel, cond)).Scan(&n); err != nil {
+		return 0, errs.Wrap(errs.Internal, op, err, "count required values")
+	}
+	if n == 0 || len(rep.Rejects) >= 10 {
+		return n, nil
+	}
+	var reasons, cells []string
+	for _, c := range t.Columns {
+		cells = append(cells, "CAST("+lake.Quote(c.Name)+" AS VARCHAR)")
+		if c.Required {
+			reasons = append(reasons, fmt.Sprintf("CASE WHEN %s IS NULL THEN %s END", lake.Quote(c.Name), lake.Literal(c.Name+": a value is required")))
+		}
+	}
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT concat_ws('; ', %s), concat_ws(',', %s) FROM %s WHERE %s LIMIT %d",
+		strings.Join(reasons, ", "), strings.Join(cells, ", "), rel, cond, 10-len(rep.Rejects)))
+	if err != nil {
+		return 0, errs.Wrap(errs.Internal, op, err, "read rejected rows")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Reject
+		if err := rows.Scan(&r.Reason, &r.Row); err != nil {
+			return 0, errs.Wrap(errs.Internal, op, err, "read rejected rows")
+		}
+		if col, _, ok := strings.Cut(r.Reason, ":"); ok {
+			r.Column = col
+		}
+		r.Reason, r.Row = clip(r.Reason), clip(r.Row)
+		rep.Rejects = append(rep.Rejects, r)
+	}
+	return n, rows.Err()
+}
+
+// requiredNull is the condition of a row that leaves a required column empty.
+func requiredNull(t *schema.Table) string {
+	var conds []string
+	for _, c := range t.Columns {
+		if c.Required {
+			conds = append(conds, lake.Quote(c.Name)+" IS NULL")
+		}
+	}
+	return strings.Join(conds, " OR ")
+}
+
+func columnList(t *schema.Table) string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = lake.Quote(c.Name)
+	}
+	return strings.Join(cols, ", ")
+}
+
+func fileList(files []string) string {
+	lits := make([]string, len(files))
+	for i, f := range files {
+		lits[i] = lake.Literal(f)
+	}
+	return "[" + strings.Join(lits, ", ") + "]"
+}
+
+// fileRelation reads this run's written files (never hive-partitioned
+// columns from their directory names: the files hold every column).
+func fileRelation(files []string) string {
+	return "read_parquet(" + fileList(files) + ", hive_partitioning = false)"
+}
+
+// countRows fills in the row counts and up to ten rejected examples of a
+// staged run.
 func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, tbl *registry.Table, stageTable string, rep *Report) error {
 	const op = "publish.countRows"
 	var staged, bad int64
 	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*), count(%s) FROM %s", reasonCol, stageTable)).Scan(&staged, &bad); err != nil {
 		return errs.Wrap(errs.Internal, op, err, "count rows")
 	}
-	var readerBad int64
-	if st.rejects != "" {
-		if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT line) FROM temp.main."+st.rejects).Scan(&readerBad); err != nil {
-			return errs.Wrap(errs.Internal, op, err, "count rejected rows")
-		}
-		rows, err := conn.QueryContext(ctx, "SELECT line, COALESCE(column_name, ''), error_message, csv_line FROM temp.main."+st.rejects+" ORDER BY line LIMIT 10")
-		if err != nil {
-			return errs.Wrap(errs.Internal, op, err, "read rejected rows")
-		}
-		for rows.Next() {
-			var r Reject
-			if err := rows.Scan(&r.Line, &r.Column, &r.Reason, &r.Row); err != nil {
-				rows.Close()
-				return errs.Wrap(errs.Internal, op, err, "read rejected rows")
-			}
-			r.Reason, r.Row = clip(r.Reason), clip(r.Row)
-			rep.Rejects = append(rep.Rejects, r)
-		}
-		rows.Close()
+	readerBad, err := readerRejects(ctx, conn, st, rep)
+	if err != nil {
+		return err
 	}
 	if bad > 0 && len(rep.Rejects) < 10 {
 		var cells []string
@@ -123,11 +260,11 @@ func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, 
 		if err != nil {
 			return errs.Wrap(errs.Internal, op, err, "read rejected rows")
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var line sql.NullInt64
 			var r Reject
 			if err := rows.Scan(&line, &r.Reason, &r.Row); err != nil {
-				rows.Close()
 				return errs.Wrap(errs.Internal, op, err, "read rejected rows")
 			}
 			r.Line = line.Int64
@@ -137,13 +274,45 @@ func (p *Publisher) countRows(ctx context.Context, conn *sql.Conn, st *staging, 
 			r.Reason, r.Row = clip(r.Reason), clip(r.Row)
 			rep.Rejects = append(rep.Rejects, r)
 		}
-		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(errs.Internal, op, err, "read rejected rows")
+		}
 		sort.SliceStable(rep.Rejects, func(i, j int) bool { return rep.Rejects[i].Line < rep.Rejects[j].Line })
 	}
 	rep.RowsRead = staged + readerBad
 	rep.RowsFailed = bad + readerBad
 	rep.RowsOK = staged - bad
 	return nil
+}
+
+// readerRejects counts the rows the CSV reader itself rejected (they do
+// not reach the staging table or the files) and adds up to ten examples.
+func readerRejects(ctx context.Context, conn *sql.Conn, st *staging, rep *Report) (int64, error) {
+	const op = "publish.readerRejects"
+	if st.rejects == "" {
+		return 0, nil
+	}
+	var n int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT line) FROM temp.main."+st.rejects).Scan(&n); err != nil {
+		return 0, errs.Wrap(errs.Internal, op, err, "count rejected rows")
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT line, COALESCE(column_name, ''), error_message, csv_line FROM temp.main."+st.rejects+" ORDER BY line LIMIT 10")
+	if err != nil {
+		return 0, errs.Wrap(errs.Internal, op, err, "read rejected rows")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Reject
+		if err := rows.Scan(&r.Line, &r.Column, &r.Reason, &r.Row); err != nil {
+			return 0, errs.Wrap(errs.Internal, op, err, "read rejected rows")
+		}
+		r.Reason, r.Row = clip(r.Reason), clip(r.Row)
+		rep.Rejects = append(rep.Rejects, r)
+	}
+	return n, rows.Err()
 }
 
 // gate measures the contract's constraints and quality rules in one pass.
@@ -232,12 +401,13 @@ func (p *Publisher) currentRelation(ctx context.Context, id lake.Ident) (string,
 	return plan.SQL(), nil
 }
 
-// write writes the accepted rows as Parquet data files with Iceberg field
-// ids, one directory per partition, and returns their paths.
-func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, okRel, dataDir string, rep *Report) ([]string, error) {
+// write writes the rows of rel as Parquet data files with Iceberg field ids
+// under dir, one directory per partition, and returns their paths and the
+// number of rows written.
+func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, rel, dir string, rep *Report) ([]string, int64, error) {
 	const op = "publish.write"
-	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "create data directory")
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, 0, errs.Wrap(errs.Internal, op, err, "create data directory")
 	}
 	var sel, ids []string
 	for _, c := range t.Columns {
@@ -250,22 +420,24 @@ func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, 
 		for i, pf := range t.Partition {
 			name := fmt.Sprintf("p%d_%s", i, pf.Column)
 			c, _ := t.Column(pf.Column)
-			sel = append(sel, fmt.Sprintf("%s AS %s", transformExpr(pf, c.Type), lake.Quote(name)))
+			expr := transformExpr(pf, c.Type)
+			sel = append(sel, fmt.Sprintf("%s AS %s", expr, lake.Quote(name)))
 			parts = append(parts, lake.Quote(name))
 		}
 		opts = append(opts, "PARTITION_BY ("+strings.Join(parts, ", ")+")", "WRITE_PARTITION_COLUMNS false")
 	} else {
 		opts = append(opts, "FILE_SIZE_BYTES '"+targetFileBytes+"'")
 	}
-	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (%s)", strings.Join(sel, ", "), okRel, lake.Literal(dataDir), strings.Join(opts, ", "))
-	if _, err := conn.ExecContext(ctx, q); err != nil {
+	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (%s)", strings.Join(sel, ", "), rel, lake.Literal(dir), strings.Join(opts, ", "))
+	var n int64
+	if err := conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
-		return nil, errs.Wrap(errs.Internal, op, err, "write data files")
+		return nil, 0, errs.Wrap(errs.Internal, op, err, "write data files")
 	}
 	var files []string
-	err := filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -275,11 +447,11 @@ func (p *Publisher) write(ctx context.Context, conn *sql.Conn, t *schema.Table, 
 		return nil
 	})
 	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "list data files")
+		return nil, 0, errs.Wrap(errs.Internal, op, err, "list data files")
 	}
 	sort.Strings(files)
 	rep.DataFiles = len(files)
-	return files, nil
+	return files, n, nil
 }
 
 func transformExpr(pf schema.PartitionField, typ schema.Type) string {
