@@ -17,9 +17,10 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
-			// Small seeds only: mutating the 190 KB AdventureWorks
-			// contract wastes the fuzzer's time; the tests cover it.
-			if len(data) <= 64<<10 {
+			// Small seeds only: mutations of the large examples run so
+			// slowly under coverage instrumentation that the fuzzer makes
+			// no visible progress; the example tests cover them.
+			if len(data) <= 4<<10 {
 				f.Add(data)
 			}
 		}
