@@ -106,7 +106,7 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 	}
 	if !c.SkipTPCH {
 		c.Log.Info("TPC-H benchmark")
-		qr, err := benchTPCH(ctx, p, ref, api, c.Runs, c.Log)
+		qr, err := benchTPCH(ctx, p, ref, api, c.Scale, c.Runs, c.Log)
 		if err != nil {
 			return nil, fmt.Errorf("TPC-H benchmark: %w", err)
 		}

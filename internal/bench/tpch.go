@@ -28,9 +28,24 @@ type QueryResult struct {
 // Ratio is Meshwork's time over DuckDB's.
 func (q QueryResult) Ratio() float64 { return q.Mesh.Seconds() / q.DuckDB.Seconds() }
 
-func benchTPCH(ctx context.Context, p *platform.Platform, ref *sql.DB, api *apiClient, runs int, log *slog.Logger) ([]QueryResult, error) {
+func benchTPCH(ctx context.Context, p *platform.Platform, ref *sql.DB, api *apiClient, scale float64, runs int, log *slog.Logger) ([]QueryResult, error) {
 	if err := referenceViews(ctx, p, ref); err != nil {
 		return nil, fmt.Errorf("reference views: %w", err)
+	}
+	// Both sides read the files Meshwork planned; the generator's own counts
+	// check that plan independently.
+	for _, t := range tpch.Tables {
+		want, err := tpch.RowCount(t, scale)
+		if err != nil {
+			return nil, err
+		}
+		var got int64
+		if err := ref.QueryRowContext(ctx, "SELECT count(*) FROM "+tpch.TableNames[t]).Scan(&got); err != nil {
+			return nil, err
+		}
+		if got != want {
+			return nil, fmt.Errorf("%s holds %d rows, the generator wrote %d", tpch.TableNames[t], got, want)
+		}
 	}
 	var out []QueryResult
 	for n := 1; n <= 22; n++ {
