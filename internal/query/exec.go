@@ -87,6 +87,7 @@ type Rows struct {
 // ctx is done.
 func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duration) (*Rows, error) {
 	const op = "query.Query"
+	started := time.Now()
 	if timeout <= 0 || timeout > e.timeout {
 		timeout = e.timeout
 	}
@@ -118,7 +119,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		return fail(err)
 	}
 	r := &Rows{Tables: rw.Tables, Snapshots: b.snapshots, rows: rows, conn: conn, cancel: cancel, ctx: qctx,
-		started: time.Now(), limit: timeout, hide: e.hide}
+		started: started, limit: timeout, hide: e.hide}
 	for _, t := range types {
 		r.Columns = append(r.Columns, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
 	}
@@ -162,7 +163,7 @@ func (r *Rows) userErr(err error) error {
 	return userError(r.ctx, err, r.limit, r.hide)
 }
 
-// Elapsed is the time since the query started running.
+// Elapsed is the time since the query was submitted (guard, planning and execution).
 func (r *Rows) Elapsed() time.Duration { return time.Since(r.started) }
 
 // Close ends the query and releases its connection.
