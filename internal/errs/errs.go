@@ -132,6 +132,9 @@ func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 // For Internal errors the message is generic: internal text never reaches a client.
 func Public(err error) (kind Kind, msg string, details any) {
 	kind = KindOf(err)
+	if kind == Internal {
+		return Internal, "internal error", nil
+	}
 	var me *Error
 	for e := err; e != nil; {
 		if !errors.As(e, &me) {
