@@ -2,11 +2,12 @@ package schema
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
+
 	"strings"
 
 	"github.com/apache/iceberg-go"
+
+	"github.com/meshwork/meshwork/internal/spec"
 )
 
 // Kind is a primitive column type.
@@ -163,36 +164,6 @@ func TypeFromIceberg(t iceberg.Type) (Type, error) {
 	return Type{}, fmt.Errorf("iceberg type %s is not supported", t)
 }
 
-var decimalRe = regexp.MustCompile(`^(?:decimal|numeric|number)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$`)
-
-// physicalTypes are the physical type names we interpret, with the logical type they imply.
-var physicalTypes = map[string]struct {
-	logical string
-	typ     Type
-}{
-	"boolean": {"boolean", Type{Kind: Boolean}}, "bool": {"boolean", Type{Kind: Boolean}},
-	"tinyint": {"integer", Type{Kind: Int}}, "smallint": {"integer", Type{Kind: Int}},
-	"int": {"integer", Type{Kind: Int}}, "integer": {"integer", Type{Kind: Int}}, "int32": {"integer", Type{Kind: Int}},
-	"int4":   {"integer", Type{Kind: Int}},
-	"bigint": {"integer", Type{Kind: Long}}, "int64": {"integer", Type{Kind: Long}}, "long": {"integer", Type{Kind: Long}},
-	"int8":  {"integer", Type{Kind: Long}},
-	"float": {"number", Type{Kind: Float}}, "real": {"number", Type{Kind: Float}}, "float32": {"number", Type{Kind: Float}},
-	"float4": {"number", Type{Kind: Float}},
-	"double": {"number", Type{Kind: Double}}, "double precision": {"number", Type{Kind: Double}},
-	"float64": {"number", Type{Kind: Double}}, "float8": {"number", Type{Kind: Double}},
-	"varchar": {"string", Type{Kind: String}}, "text": {"string", Type{Kind: String}}, "string": {"string", Type{Kind: String}},
-	"char": {"string", Type{Kind: String}}, "nvarchar": {"string", Type{Kind: String}},
-	"uuid":      {"string", Type{Kind: UUID}},
-	"date":      {"date", Type{Kind: Date}},
-	"time":      {"time", Type{Kind: Time}},
-	"timestamp": {"timestamp", Type{Kind: Timestamp}}, "datetime": {"timestamp", Type{Kind: Timestamp}},
-	"timestamp without time zone": {"timestamp", Type{Kind: Timestamp}},
-	"timestamptz":                 {"timestamp", Type{Kind: TimestampTZ}},
-	"timestamp with time zone":    {"timestamp", Type{Kind: TimestampTZ}},
-	"binary":                      {"string", Type{Kind: Binary}}, "blob": {"string", Type{Kind: Binary}},
-	"bytea": {"string", Type{Kind: Binary}}, "varbinary": {"string", Type{Kind: Binary}},
-}
-
 // Resolve maps an ODCS logicalType and physicalType to a column type.
 // The physical type refines the logical one (bigint vs int, decimal precision);
 // a physical type we do not interpret falls back to the logical type, and ok
@@ -241,27 +212,55 @@ func compatibleLogical(logical, implied string) bool {
 	return logical == "number" && implied == "integer"
 }
 
+// parsePhysical maps a physical type that spec interprets to a column type,
+// with the logical type it stores. spec owns the list of names; this maps
+// each to the type Meshwork stores it as.
 func parsePhysical(p string) (Type, string, bool) {
-	if m := decimalRe.FindStringSubmatch(p); m != nil {
-		prec, _ := strconv.Atoi(m[1])
-		scale := 0
-		if m[2] != "" {
-			scale, _ = strconv.Atoi(m[2])
+	pt, ok := spec.ParsePhysicalType(p)
+	if !ok {
+		return Type{}, "", false
+	}
+	var t Type
+	switch pt.Name {
+	case "tinyint", "smallint", "int", "integer", "int32", "int4":
+		t = Type{Kind: Int}
+	case "bigint", "int64", "int8", "long":
+		t = Type{Kind: Long}
+	case "real", "float32", "float4":
+		t = Type{Kind: Float}
+	case "float":
+		t = Type{Kind: Float}
+		if len(pt.Args) > 0 && pt.Args[0] > 24 {
+			t = Type{Kind: Double} // float(p) with p > 24 is double precision in SQL
 		}
-		if prec < 1 || prec > 38 || scale > prec {
-			return Type{}, "", false
+	case "double", "double precision", "float64", "float8":
+		t = Type{Kind: Double}
+	case "decimal", "numeric", "number":
+		t = Type{Kind: Decimal, Precision: 38, Scale: 9}
+		if len(pt.Args) > 0 {
+			t = Type{Kind: Decimal, Precision: pt.Args[0]}
 		}
-		return Type{Kind: Decimal, Precision: prec, Scale: scale}, "number", true
+		if len(pt.Args) > 1 {
+			t.Scale = pt.Args[1]
+		}
+	case "varchar", "nvarchar", "char", "text", "string":
+		t = Type{Kind: String}
+	case "uuid":
+		t = Type{Kind: UUID}
+	case "binary", "blob", "bytea", "varbinary":
+		t = Type{Kind: Binary}
+	case "date":
+		t = Type{Kind: Date}
+	case "time":
+		t = Type{Kind: Time}
+	case "timestamp", "timestamp without time zone", "datetime":
+		t = Type{Kind: Timestamp}
+	case "timestamptz", "timestamp with time zone":
+		t = Type{Kind: TimestampTZ}
+	case "boolean", "bool":
+		t = Type{Kind: Boolean}
+	default: // array, object: nested types, refused by Resolve
+		return Type{}, "", false
 	}
-	if p == "decimal" || p == "numeric" {
-		return Type{Kind: Decimal, Precision: 38, Scale: 9}, "number", true
-	}
-	// varchar(25), char(10), timestamp(6) ...: the length is a hint, not a type.
-	if i := strings.IndexByte(p, '('); i > 0 && strings.HasSuffix(p, ")") {
-		p = strings.TrimSpace(p[:i])
-	}
-	if v, ok := physicalTypes[p]; ok {
-		return v.typ, v.logical, true
-	}
-	return Type{}, "", false
+	return t, pt.Logical, true
 }

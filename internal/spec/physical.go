@@ -26,24 +26,26 @@ type PhysicalType struct {
 // arguments it takes (min, max).
 func physicalDef(name string) (logical string, min, max int, ok bool) {
 	switch name {
-	case "int", "integer", "int32", "bigint", "int64", "long", "smallint", "tinyint":
+	case "int", "integer", "int32", "int4", "bigint", "int64", "int8", "long", "smallint", "tinyint":
 		return "integer", 0, 0, true
 	case "float", "double":
 		return "number", 0, 2, true
-	case "real", "double precision":
+	case "real", "double precision", "float32", "float4", "float64", "float8":
 		return "number", 0, 0, true
-	case "decimal", "numeric":
+	case "decimal", "numeric", "number": // number(p,s) is Oracle's decimal
 		return "number", 0, 2, true
-	case "varchar":
+	case "varchar", "nvarchar":
 		return "string", 0, 1, true
 	case "char":
 		return "string", 1, 1, true
 	case "text", "string", "uuid":
 		return "string", 0, 0, true
+	case "binary", "blob", "bytea", "varbinary":
+		return "string", 0, 1, true
 	case "date":
 		return "date", 0, 0, true
-	case "timestamp", "timestamptz", "timestamp with time zone":
-		return "timestamp", 0, 0, true
+	case "timestamp", "timestamptz", "timestamp with time zone", "timestamp without time zone", "datetime":
+		return "timestamp", 0, 1, true
 	case "time":
 		return "time", 0, 0, true
 	case "boolean", "bool":
@@ -87,7 +89,7 @@ func ParsePhysicalType(s string) (pt PhysicalType, ok bool) {
 		return PhysicalType{}, false
 	}
 	switch name {
-	case "decimal", "numeric":
+	case "decimal", "numeric", "number":
 		// Iceberg decimals hold at most 38 digits, and the scale fits in them.
 		if len(pt.Args) > 0 && (pt.Args[0] < 1 || pt.Args[0] > 38) {
 			return PhysicalType{}, false
@@ -95,7 +97,7 @@ func ParsePhysicalType(s string) (pt PhysicalType, ok bool) {
 		if len(pt.Args) == 2 && pt.Args[1] > pt.Args[0] {
 			return PhysicalType{}, false
 		}
-	case "varchar", "char":
+	case "varchar", "nvarchar", "char":
 		if len(pt.Args) == 1 && pt.Args[0] < 1 {
 			return PhysicalType{}, false
 		}
