@@ -163,16 +163,17 @@ func libraryExpr(r spec.Rule, column, col string, t *schema.Table) (string, erro
 			missing = v
 		}
 		var conds []string
-		var lits []string
+		var values []any
 		for _, m := range missing {
 			if m == nil {
 				conds = append(conds, col+" IS NULL")
 				continue
 			}
-			lits = append(lits, literal(m))
+			values = append(values, m)
 		}
-		if len(lits) > 0 {
-			conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", col, strings.Join(lits, ", ")))
+		if len(values) > 0 {
+			c, _ := t.Column(column)
+			conds = append(conds, inList(col, c, values))
 		}
 		if len(conds) == 0 {
 			return "", fmt.Errorf("missingValues needs at least one missing value")
@@ -205,11 +206,8 @@ func libraryExpr(r spec.Rule, column, col string, t *schema.Table) (string, erro
 		}
 		var conds []string
 		if vv, ok := r.Arguments["validValues"].([]any); ok && len(vv) > 0 {
-			lits := make([]string, len(vv))
-			for i, v := range vv {
-				lits[i] = literal(v)
-			}
-			conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) NOT IN (%s)", col, strings.Join(lits, ", ")))
+			c, _ := t.Column(column)
+			conds = append(conds, "NOT ("+inList(col, c, vv)+")")
 		}
 		if p, ok := r.Arguments["pattern"].(string); ok && p != "" {
 			conds = append(conds, fmt.Sprintf("NOT regexp_full_match(CAST(%s AS VARCHAR), %s)", col, lake.Literal(p)))
@@ -224,7 +222,34 @@ func libraryExpr(r spec.Rule, column, col string, t *schema.Table) (string, erro
 	return "", fmt.Errorf("metric %q is not supported (use rowCount, nullValues, missingValues, duplicateValues or invalidValues)", r.Metric)
 }
 
-// literal renders a rule argument as a SQL string literal; values are compared as text.
+// inList is the condition that a column's value is one of values. Numbers
+// are compared as numbers with a numeric column (so 0 matches 0.00 in a
+// DECIMAL column); everything else is compared as the column's text.
+func inList(col string, c schema.Column, values []any) string {
+	var nums, texts []string
+	numeric := false
+	switch c.Type.Kind {
+	case schema.Int, schema.Long, schema.Float, schema.Double, schema.Decimal:
+		numeric = true
+	}
+	for _, v := range values {
+		if f, ok := toFloat(v); ok && numeric {
+			nums = append(nums, strconv.FormatFloat(f, 'f', -1, 64))
+			continue
+		}
+		texts = append(texts, literal(v))
+	}
+	var conds []string
+	if len(nums) > 0 {
+		conds = append(conds, fmt.Sprintf("%s IN (%s)", col, strings.Join(nums, ", ")))
+	}
+	if len(texts) > 0 {
+		conds = append(conds, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", col, strings.Join(texts, ", ")))
+	}
+	return strings.Join(conds, " OR ")
+}
+
+// literal renders a rule argument as a SQL string literal, for text comparison.
 func literal(v any) string {
 	switch x := v.(type) {
 	case string:
