@@ -376,6 +376,8 @@ func TestEvolve(t *testing.T) {
 			nil, []string{`column "note" would change type from VARCHAR to DECIMAL(10,2)`}},
 		{"optional to required", with(func(t *Table) { t.Columns[2].Required = true }),
 			nil, []string{`column "note" would change from optional to required`}},
+		{"primary key added", with(func(t *Table) { t.PrimaryKey = []string{"id"} }),
+			nil, []string{`the primary key would change from () to (id)`}},
 		{"required to optional", with(func(t *Table) { t.Columns[0].Required = false }),
 			nil, []string{`column "id" would change from required to optional`}},
 		{"partition transform change", with(func(t *Table) { t.Partition[0].Transform = "month" }),

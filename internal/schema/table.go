@@ -142,6 +142,9 @@ func Evolve(old, new *Table) (Evolution, error) {
 		}
 		ev.Added = append(ev.Added, nc)
 	}
+	if strings.Join(old.PrimaryKey, ",") != strings.Join(new.PrimaryKey, ",") {
+		problems = append(problems, fmt.Sprintf("the primary key would change from (%s) to (%s)", strings.Join(old.PrimaryKey, ", "), strings.Join(new.PrimaryKey, ", ")))
+	}
 	if !samePartition(old.Partition, new.Partition) {
 		problems = append(problems, fmt.Sprintf("the partitioning would change from %s to %s", describePartition(old.Partition), describePartition(new.Partition)))
 	}
