@@ -83,6 +83,11 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Uploads left by a process that died mid-publish: nothing is in flight
+	// before the platform starts, so whatever is there is garbage.
+	if err := os.RemoveAll(spool); err != nil {
+		return nil, fmt.Errorf("clear the spool: %w", err)
+	}
 	p.DuckDB, err = query.OpenDuckDB(ctx, query.Sandbox{
 		Warehouse: p.Lake.Warehouse(), Spool: spool, Temp: filepath.Join(c.Data, "tmp"),
 		MemoryLimit: c.MemoryLimit, Threads: c.Threads,
