@@ -96,22 +96,29 @@ func supplierComment(i int64) string {
 	return ""
 }
 
+// appendParty writes the columns suppliers and customers share, in TPC-H
+// order: key, name (label + zero-padded key), address, nation key, phone
+// (country code from the nation) and account balance, each followed by a comma.
+func appendParty(b []byte, r *rng, label string, key int64) []byte {
+	b = strconv.AppendInt(b, key, 10)
+	b = append(b, label...)
+	b = appendPad(b, key, 9)
+	b = append(b, ',')
+	b = appendVString(b, r, 10, 40)
+	b = append(b, ',')
+	nation := r.intn(25)
+	b = strconv.AppendInt(b, nation, 10)
+	b = append(b, ',')
+	b = appendPhone(b, r, nation)
+	b = append(b, ',')
+	b = appendCents(b, r.between(-99_999, 999_999))
+	return append(b, ',')
+}
+
 func writeSupplier(c *csvWriter, s scale) {
 	for i := range s.supp {
 		r := rowRNG(seedSupplier, i)
-		b := strconv.AppendInt(c.buf, i+1, 10)
-		b = append(b, ",Supplier#"...)
-		b = appendPad(b, i+1, 9)
-		b = append(b, ',')
-		b = appendVString(b, &r, 10, 40)
-		b = append(b, ',')
-		nation := r.intn(25)
-		b = strconv.AppendInt(b, nation, 10)
-		b = append(b, ',')
-		b = appendPhone(b, &r, nation)
-		b = append(b, ',')
-		b = appendCents(b, r.between(-99_999, 999_999))
-		b = append(b, ',')
+		b := appendParty(c.buf, &r, ",Supplier#", i+1)
 		if kind := supplierComment(i); kind != "" {
 			b = appendField(b, drawText(&r, 10, 40))
 			b = append(b, " Customer "...)
@@ -131,19 +138,7 @@ func writeSupplier(c *csvWriter, s scale) {
 func writeCustomer(c *csvWriter, s scale) {
 	for i := range s.cust {
 		r := rowRNG(seedCustomer, i)
-		b := strconv.AppendInt(c.buf, i+1, 10)
-		b = append(b, ",Customer#"...)
-		b = appendPad(b, i+1, 9)
-		b = append(b, ',')
-		b = appendVString(b, &r, 10, 40)
-		b = append(b, ',')
-		nation := r.intn(25)
-		b = strconv.AppendInt(b, nation, 10)
-		b = append(b, ',')
-		b = appendPhone(b, &r, nation)
-		b = append(b, ',')
-		b = appendCents(b, r.between(-99_999, 999_999))
-		b = append(b, ',')
+		b := appendParty(c.buf, &r, ",Customer#", i+1)
 		b = append(b, pick(&r, segments[:])...)
 		b = append(b, ',')
 		c.buf = appendField(b, drawText(&r, 29, 116))
