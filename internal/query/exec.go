@@ -185,7 +185,8 @@ func (e *Engine) userError(ctx context.Context, err error, limit time.Duration) 
 func userError(ctx context.Context, err error, limit time.Duration, hide []string) error {
 	const op = "query"
 	var me *errs.Error
-	if errors.As(err, &me) && me.Kind != errs.Internal {
+	ours := errors.As(err, &me)
+	if ours && errs.KindOf(err) != errs.Internal {
 		return err
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -193,6 +194,11 @@ func userError(ctx context.Context, err error, limit time.Duration, hide []strin
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return errs.Wrap(errs.Canceled, op, err, "the query was canceled")
+	}
+	if ours {
+		// The platform already called it Internal (a broken data file, a
+		// catalog failure): its text names internal paths and relations.
+		return err
 	}
 	msg := err.Error()
 	for _, h := range hide {
