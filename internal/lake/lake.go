@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -123,10 +124,32 @@ func (l *Lake) Cached(ctx context.Context, id Ident) (*table.Table, error) {
 	return l.Load(ctx, id)
 }
 
+// remember caches tbl as the table's metadata, unless the cache already
+// holds a later version of the same table: a Load that read the catalog
+// before a commit of this process must not put the older metadata back.
 func (l *Lake) remember(id Ident, tbl *table.Table) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old := l.tables[id]; old != nil && old.Metadata().TableUUID() == tbl.Metadata().TableUUID() {
+		ov, ok1 := metadataVersion(old.MetadataLocation())
+		nv, ok2 := metadataVersion(tbl.MetadataLocation())
+		if ok1 && ok2 && nv < ov {
+			return
+		}
+	}
 	l.tables[id] = tbl
-	l.mu.Unlock()
+}
+
+// metadataVersion reads the version of a metadata file named as Iceberg
+// names them: NNNNN-<uuid>.metadata.json.
+func metadataVersion(location string) (int, bool) {
+	base := location[strings.LastIndexByte(location, '/')+1:]
+	v, _, ok := strings.Cut(base, "-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
 }
 
 // AddColumns adds optional columns (given in order) to the table's schema.
