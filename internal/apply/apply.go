@@ -326,10 +326,25 @@ func (a *Applier) execute(ctx context.Context, tables []*tablePlan, ch *registry
 			created = append(created, id)
 		default:
 			if len(tp.added) > 0 {
-				tbl, err := a.lake.AddColumns(ctx, id, tp.added)
+				tbl, err := a.lake.Load(ctx, id)
 				if err != nil {
 					undo()
 					return err
+				}
+				// An earlier apply that failed after evolving the lake (at the
+				// registry write) may have added some of the columns already.
+				var add []schema.Column
+				for _, c := range tp.added {
+					if f, ok := tbl.Schema().FindFieldByName(c.Name); ok && !f.Required && f.Type.Equals(c.Type.Iceberg()) {
+						continue
+					}
+					add = append(add, c)
+				}
+				if len(add) > 0 {
+					if tbl, err = a.lake.AddColumns(ctx, id, add); err != nil {
+						undo()
+						return err
+					}
 				}
 				lt, err := schema.TableFromIceberg(tbl.Schema())
 				if err != nil {

@@ -487,3 +487,49 @@ func TestSecondProductInDomain(t *testing.T) {
 		t.Errorf("second product of an existing domain (-want +got):\n%s", diff)
 	}
 }
+
+// An apply that fails after it added a column to one table (here: another
+// table of the contract cannot be created) must not make the same apply fail
+// forever once the cause is gone.
+func TestRetryAfterFailedApplyThatAddedColumns(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	mustApply(t, e, v1, false)
+	const projects = `  - name: projects
+    properties:
+      - name: code
+        logicalType: string
+        required: true
+`
+	v2 := src(product("staff", "hr-staff-contract", "Staff records"),
+		contract("2.0.0", "active", peopleV1+"      - name: email\n        logicalType: string\n"+teamsV1+projects))
+	// A table left in the lake by a crash between the lake and the registry write.
+	orphan := lake.Ident{Domain: "hr", Product: "staff", Table: "projects"}
+	if _, err := e.lake.Create(ctx, orphan, &schema.Table{Columns: []schema.Column{{Name: "code", Type: schema.Type{Kind: schema.String}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.Apply(ctx, v2, false); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("Apply with an orphan table = %v, want Conflict", err)
+	}
+	if err := e.lake.Drop(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.a.Apply(ctx, v2, false)
+	if err != nil {
+		t.Fatalf("Apply again after the cause is gone: %v", err)
+	}
+	if diff := cmp.Diff(step{"table", "hr.staff.people", "update", "add optional column email VARCHAR"}, steps(p)[2]); diff != "" {
+		t.Errorf("retried apply (-want +got):\n%s", diff)
+	}
+	tb, err := e.reg.Table(ctx, "hr", "staff", "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range tb.Def.Schema.Columns {
+		got = append(got, fmt.Sprintf("%d %s", c.FieldID, c.Name))
+	}
+	if diff := cmp.Diff([]string{"1 id", "2 name", "3 hired", "4 email"}, got); diff != "" {
+		t.Errorf("registry field ids after the retry (-want +got):\n%s", diff)
+	}
+}
