@@ -88,8 +88,14 @@ func csvHeader(path string) ([]string, error) {
 	return rec, nil
 }
 
+// maxNDJSONKeys bounds the distinct keys ndjsonKeys collects: past a few
+// hundred, more of them only repeat that the file does not fit the contract,
+// and holding them all would grow memory with the upload.
+const maxNDJSONKeys = 1000
+
 // ndjsonKeys returns the keys used by the first lines of a spooled NDJSON
-// file, in first-seen order, to detect fields the contract does not have.
+// file (at most maxNDJSONKeys), in first-seen order, to detect fields the
+// contract does not have.
 func ndjsonKeys(path string, lines int) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -111,6 +117,9 @@ func ndjsonKeys(path string, lines int) ([]string, error) {
 		}
 		for k := range obj {
 			if !seen[k] {
+				if len(keys) == maxNDJSONKeys {
+					return keys, nil
+				}
 				seen[k] = true
 				keys = append(keys, k)
 			}

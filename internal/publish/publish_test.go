@@ -760,3 +760,23 @@ func TestPartitionDayOfTimestampTZ(t *testing.T) {
 		t.Errorf("visits = %s rows, want 3", got[0][0])
 	}
 }
+
+// The NDJSON key scan must not hold every distinct key of a large upload in
+// memory (nor report each of them): a few lines with many made-up fields
+// would otherwise grow the server's memory with the upload's size.
+func TestNDJSONManyUnknownFields(t *testing.T) {
+	p := newPlatform(t)
+	var b strings.Builder
+	for line := 0; line < 20; line++ {
+		b.WriteString(`{"order_id": 1, "customer": "ada"`)
+		for k := 0; k < 5000; k++ {
+			b.WriteString(`, "f` + strconv.Itoa(line) + `_` + strconv.Itoa(k) + `": 0`)
+		}
+		b.WriteString("}\n")
+	}
+	rep, err := pub(t, p, req{table: orders, format: publish.NDJSON, body: b.String()})
+	rep = gateFailed(t, rep, err)
+	if len(rep.Problems) == 0 || len(rep.Problems) > 1000 {
+		t.Errorf("Publish of 100000 unknown fields: %d problems, want some and at most 1000", len(rep.Problems))
+	}
+}
