@@ -780,3 +780,30 @@ func TestNDJSONManyUnknownFields(t *testing.T) {
 		t.Errorf("Publish of 100000 unknown fields: %d problems, want some and at most 1000", len(rep.Problems))
 	}
 }
+
+// A failure to write the data files is the server's, not the upload's: it
+// must not be reported as an unreadable file, nor name the server's paths.
+func TestWriteFailureIsInternal(t *testing.T) {
+	p := newPlatform(t)
+	// Something in the way of the table's data directory.
+	if err := os.MkdirAll(p.Lake.Location(orders), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Lake.Location(orders), "data"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csv := "customer,order_id,amount,order_date,placed_at,paid,status\nada,1,12.50,2026-01-05,2026-01-05 10:30:00,true,open\n"
+	for _, f := range []struct {
+		format publish.Format
+		body   string
+	}{{publish.CSV, csv}, {publish.NDJSON, `{"order_id": 1, "customer": "ada", "amount": 1}` + "\n"}} {
+		_, err := pub(t, p, req{table: orders, format: f.format, body: f.body})
+		kind, msg, _ := errs.Public(err)
+		if kind != errs.Internal || strings.Contains(msg, p.Lake.Warehouse()) {
+			t.Errorf("Publish(%s) with an unwritable data directory = %v %q, want internal without server paths", f.format, kind, msg)
+		}
+	}
+	if s := currentSnapshot(t, p, orders); s != 0 {
+		t.Errorf("failed publish left snapshot %d", s)
+	}
+}

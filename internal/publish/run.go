@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
@@ -100,7 +103,11 @@ func (p *Publisher) runDirect(ctx context.Context, conn *sql.Conn, req Request, 
 	copyStart := time.Now()
 	files, written, err := p.write(ctx, conn, t, "("+st.direct+")", dataDir, rep)
 	if err != nil {
-		if errs.Is(err, errs.Internal) {
+		// The engine's errors in this one pass are the reader's, unless they
+		// name the data files being written (a full disk): those, and every
+		// failure outside the engine, are the server's.
+		var de *duckdb.Error
+		if errors.As(err, &de) && de.Type != duckdb.ErrorTypeOutOfMemory && !strings.Contains(de.Msg, p.lake.Warehouse()) {
 			return nil, readErr(err)
 		}
 		return nil, err
