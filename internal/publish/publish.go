@@ -144,6 +144,22 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.IdempotencyKey != "" {
+		// The commit carries the key in its summary: a run that committed but
+		// was never recorded (the process stopped in between) is found here.
+		for _, s := range current.Metadata().Snapshots() {
+			if s.Summary == nil || s.Summary.Properties["meshwork.idempotency-key"] != req.IdempotencyKey {
+				continue
+			}
+			props := s.Summary.Properties
+			old := &Report{RunID: props["meshwork.run-id"], Table: id.String(), Mode: string(req.Mode), Format: props["meshwork.format"],
+				Status: StatusCommitted, Replayed: true, SnapshotID: s.SnapshotID}
+			old.RowsOK, _ = strconv.ParseInt(props["meshwork.rows-accepted"], 10, 64)
+			old.RowsFailed, _ = strconv.ParseInt(props["meshwork.rows-rejected"], 10, 64)
+			old.RowsRead = old.RowsOK + old.RowsFailed
+			return old, nil
+		}
+	}
 	if s := current.CurrentSnapshot(); s != nil {
 		rep.PreviousSnapshotID = s.SnapshotID
 	}

@@ -807,3 +807,30 @@ func TestWriteFailureIsInternal(t *testing.T) {
 		t.Errorf("failed publish left snapshot %d", s)
 	}
 }
+
+// A publish whose commit went through but whose record did not (the process
+// stopped in between) is still found by its idempotency key: the key is in
+// the snapshot's summary, and a retry must not commit the data again.
+func TestIdempotencyKeyCommittedButNotRecorded(t *testing.T) {
+	p := newPlatform(t)
+	body := "order_id,customer,amount\n1,ada,1\n"
+	first := mustPub(t, p, req{table: orders, format: publish.CSV, body: body, key: "batch-7"})
+	db, err := sql.Open("sqlite", filepath.Join(filepath.Dir(p.Lake.Warehouse()), "mesh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("DELETE FROM mesh_publishes WHERE run_id = ?", first.RunID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := pub(t, p, req{table: orders, format: publish.CSV, body: body, key: "batch-7", maxRejects: 0})
+	if err != nil {
+		t.Fatalf("retry: %v (report %+v)", err, details(err))
+	}
+	if !again.Replayed || again.SnapshotID != first.SnapshotID || again.RunID != first.RunID || again.RowsOK != 1 {
+		t.Errorf("retry = replayed %v snapshot %d run %s rows %d, want true %d %s 1", again.Replayed, again.SnapshotID, again.RunID, again.RowsOK, first.SnapshotID, first.RunID)
+	}
+	if s := currentSnapshot(t, p, orders); s != first.SnapshotID {
+		t.Errorf("the retry committed snapshot %d", s)
+	}
+}
