@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/iceberg-go/table"
+
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/quality"
@@ -164,13 +166,18 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		rep.PreviousSnapshotID = s.SnapshotID
 	}
 	dataDir := filepath.Join(p.lake.Location(id), "data", run)
-	files, err := p.run(ctx, req, tbl, path, dataDir, rep)
-	if err != nil || !rep.Passed() {
-		// Nothing was committed: remove whatever this run wrote.
+	committed := false
+	defer func() {
+		// Unless a snapshot references them, remove whatever this run wrote:
+		// on a failed gate, an error, a canceled request or a panic alike.
+		if committed {
+			return
+		}
 		if rmErr := os.RemoveAll(dataDir); rmErr != nil {
 			p.log.Error("remove staged files", "run", run, "err", rmErr)
 		}
-	}
+	}()
+	files, err := p.run(ctx, req, tbl, path, dataDir, rep)
 	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		return nil, err
@@ -193,9 +200,17 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	commitStart := time.Now()
 	snap, err := p.lake.Commit(ctx, id, files, req.Mode, props)
 	if err != nil {
-		_ = os.RemoveAll(dataDir)
-		return nil, err
+		// An error does not always mean nothing was committed: if a snapshot
+		// carries this run, its files are live and must stay.
+		if s := p.committedRun(context.WithoutCancel(ctx), id, run); s != nil {
+			committed = true
+			p.log.Warn("commit reported an error but the run is in the table", "run", run, "snapshot", s.SnapshotID, "err", err)
+			snap = s
+		} else {
+			return nil, err
+		}
 	}
+	committed = true
 	rep.stage("commit", commitStart)
 	rep.Status = StatusCommitted
 	rep.SnapshotID = snap.SnapshotID
@@ -203,6 +218,21 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	p.record(ctx, req, rep, start, &snap.SnapshotID)
 	p.log.Info("published", "table", id.String(), "run", run, "snapshot", snap.SnapshotID, "rows", rep.RowsOK, "ms", rep.DurationMs)
 	return rep, nil
+}
+
+// committedRun returns the snapshot that committed run, if the table has one.
+func (p *Publisher) committedRun(ctx context.Context, id lake.Ident, run string) *table.Snapshot {
+	tbl, err := p.lake.Load(ctx, id)
+	if err != nil {
+		return nil
+	}
+	snaps := tbl.Metadata().Snapshots()
+	for i := range snaps {
+		if s := &snaps[i]; s.Summary != nil && s.Summary.Properties["meshwork.run-id"] == run {
+			return s
+		}
+	}
+	return nil
 }
 
 // record stores the run in the registry. The run's outcome is already
