@@ -2,6 +2,7 @@ package lake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/apache/iceberg-go"
@@ -57,7 +58,10 @@ func (l *Lake) Commit(ctx context.Context, id Ident, paths []string, mode Mode, 
 	}
 	tbl, err = tx.Commit(ctx)
 	if err != nil {
-		return nil, errs.Wrap(errs.Conflict, op, err, "commit to %s failed; the table is unchanged", id)
+		if errors.Is(err, table.ErrCommitFailed) || errors.Is(err, table.ErrCommitDiverged) {
+			return nil, errs.Wrap(errs.Conflict, op, err, "a concurrent change to %s won; the table is unchanged, try again", id)
+		}
+		return nil, errs.Wrap(errs.Internal, op, err, "commit to %s", id)
 	}
 	l.remember(id, tbl)
 	snap := tbl.CurrentSnapshot()

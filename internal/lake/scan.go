@@ -119,6 +119,10 @@ func Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`
 // Literal quotes a SQL string literal.
 func Literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// maxCachedPlans bounds the plan cache: each plan holds its snapshot's file
+// list, and a long-lived server sees many snapshots.
+const maxCachedPlans = 4096
+
 type planKey struct {
 	id       Ident
 	snapshot int64
@@ -147,6 +151,12 @@ func (l *Lake) PlanScanCached(ctx context.Context, id Ident, tbl *table.Table, s
 		return nil, err
 	}
 	l.mu.Lock()
+	if len(l.plans) >= maxCachedPlans {
+		for k := range l.plans { // evict an arbitrary plan: it is only a cache
+			delete(l.plans, k)
+			break
+		}
+	}
 	l.plans[key] = p
 	l.mu.Unlock()
 	return p, nil
