@@ -40,16 +40,20 @@ func cmdQuery(ctx context.Context, args []string, stdout io.Writer, getenv func(
 		return err
 	}
 	var res struct {
-		Columns []struct{ Name, Type string } `json:"columns"`
-		Rows    [][]any                       `json:"rows"`
-		Count   int64                         `json:"rowCount"`
-		Trunc   bool                          `json:"truncated"`
-		Elapsed float64                       `json:"elapsedMs"`
+		Columns []struct{ Name, Type string }   `json:"columns"`
+		Rows    [][]any                         `json:"rows"`
+		Count   int64                           `json:"rowCount"`
+		Trunc   bool                            `json:"truncated"`
+		Elapsed float64                         `json:"elapsedMs"`
+		Error   *struct{ Code, Message string } `json:"error"`
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.UseNumber()
 	if err := dec.Decode(&res); err != nil {
 		return fmt.Errorf("read result: %w", err)
+	}
+	if res.Error != nil {
+		return fmt.Errorf("the query failed after %d rows: %s (%s)", len(res.Rows), res.Error.Message, res.Error.Code)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	var hdr []string

@@ -210,6 +210,12 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.log.Warn("query result interrupted", "requestId", requestID(r.Context()), "rows", sum.Rows, "err", err)
+		if media != mediaJSON {
+			// The status line is sent and CSV and Arrow have no place for an
+			// error: break the connection so the client cannot mistake a
+			// partial result for a whole one. (JSON ends with an error member.)
+			panic(http.ErrAbortHandler)
+		}
 	}
 }
 
