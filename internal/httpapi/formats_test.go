@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,7 +40,7 @@ func TestQueryResultFormats(t *testing.T) {
 			n := rec.Column(0).(*array.Int32)
 			s := rec.Column(1).(*array.String)
 			for i := 0; i < int(rec.NumRows()); i++ {
-				got = append(got, s.Value(i)+"="+string(rune('0'+n.Value(i))))
+				got = append(got, fmt.Sprintf("%s=%d", s.Value(i), n.Value(i)))
 			}
 		}
 		if err := rdr.Err(); err != nil {
