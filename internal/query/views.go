@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/meshwork/meshwork/internal/errs"
@@ -82,7 +81,7 @@ func (v *views) ensure(ctx context.Context, p *lake.Plan) (string, error) {
 	if v.cache[name] {
 		return name, nil
 	}
-	rel, err := v.relation(ctx, p)
+	rel, err := p.Relation(ctx, v.db)
 	if err != nil {
 		return "", err
 	}
@@ -92,105 +91,4 @@ func (v *views) ensure(ctx context.Context, p *lake.Plan) (string, error) {
 	}
 	v.cache[name] = true
 	return name, nil
-}
-
-// relation is the SQL that reads a plan. Reading by field id (Plan.SQL) is
-// always right, but DuckDB binds its schema map on every query, which costs
-// milliseconds per table. When every data file names each field id the way
-// the table's schema does (no column was renamed since the files were
-// written) and the types agree, a plain read by name returns the same rows,
-// so that is what the view uses.
-func (v *views) relation(ctx context.Context, p *lake.Plan) (string, error) {
-	if len(p.Files) == 0 {
-		return p.SQL(), nil
-	}
-	files := make([]string, len(p.Files))
-	for i, f := range p.Files {
-		files[i] = lake.Literal(f)
-	}
-	list := "[" + strings.Join(files, ", ") + "]"
-	rows, err := v.db.QueryContext(ctx, "SELECT file_name, name, field_id FROM parquet_schema("+list+") WHERE field_id IS NOT NULL")
-	if err != nil {
-		return "", errs.Wrap(errs.Internal, "query.relation", err, "read data file schemas of %s", p.Table)
-	}
-	perFile := map[string]map[int]string{}
-	for rows.Next() {
-		var file, name string
-		var id int
-		if err := rows.Scan(&file, &name, &id); err != nil {
-			rows.Close()
-			return "", errs.Wrap(errs.Internal, "query.relation", err, "read data file schemas of %s", p.Table)
-		}
-		if perFile[file] == nil {
-			perFile[file] = map[int]string{}
-		}
-		perFile[file][id] = name
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return "", errs.Wrap(errs.Internal, "query.relation", err, "read data file schemas of %s", p.Table)
-	}
-	if len(perFile) != len(p.Files) {
-		return p.SQL(), nil
-	}
-	idOf := map[string]int{}
-	for _, c := range p.Columns {
-		idOf[c.Name] = c.FieldID
-	}
-	for _, ids := range perFile {
-		for id, name := range ids {
-			if want, ok := idOf[name]; ok && want != id {
-				return p.SQL(), nil // a name now used by another field: read by id
-			}
-		}
-	}
-	var sel []string
-	for _, c := range p.Columns {
-		in := 0
-		for _, ids := range perFile {
-			name, ok := ids[c.FieldID]
-			if ok && name != c.Name {
-				return p.SQL(), nil // renamed: only the field id says which column this is
-			}
-			if ok {
-				in++
-			}
-		}
-		switch in {
-		case len(perFile):
-			sel = append(sel, lake.Quote(c.Name))
-		case 0:
-			sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), lake.Quote(c.Name)))
-		default:
-			return p.SQL(), nil // added after some files were written
-		}
-	}
-	plain := "read_parquet(" + list + ")"
-	types, err := v.columnTypes(ctx, plain)
-	if err != nil {
-		return "", err
-	}
-	for _, c := range p.Columns {
-		if t, ok := types[c.Name]; ok && !strings.EqualFold(t, c.Type.DuckDB()) {
-			return p.SQL(), nil // a promoted type: let the field-id read cast it
-		}
-	}
-	return "(SELECT " + strings.Join(sel, ", ") + " FROM " + plain + ")", nil
-}
-
-func (v *views) columnTypes(ctx context.Context, rel string) (map[string]string, error) {
-	rows, err := v.db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+rel+")")
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, "query.columnTypes", err, "describe data files")
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var n, t string
-		if err := rows.Scan(&n, &t); err != nil {
-			return nil, errs.Wrap(errs.Internal, "query.columnTypes", err, "describe data files")
-		}
-		out[n] = t
-	}
-	return out, rows.Err()
 }
