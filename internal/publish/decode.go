@@ -21,6 +21,11 @@ type staging struct {
 	direct   string
 	rejects  string   // the reader's own reject table (CSV), or ""
 	problems []string // structural problems: the file's columns do not fit the contract
+	// adopt, when set, means the uploaded Parquet file itself can become the
+	// data file: its columns are the contract's, by name and type, it has no
+	// field ids of its own, and the table is not partitioned. Iceberg reads
+	// it through the table's name mapping, as add_files does.
+	adopt bool
 }
 
 // reasonCol and lineCol are the staging table's bookkeeping columns.
@@ -49,7 +54,13 @@ func stage(ctx context.Context, conn *sql.Conn, f Format, path string, t *schema
 		if err != nil {
 			return nil, errs.Wrap(errs.Invalid, "publish.stage", err, "the file cannot be read as Parquet: %s", cleanDuckErr(err, path))
 		}
-		return stageParquet(cols, path, t, table), nil
+		var ids int
+		if err := conn.QueryRowContext(ctx, "SELECT count(field_id) FROM parquet_schema("+lake.Literal(path)+")").Scan(&ids); err != nil {
+			return nil, errs.Wrap(errs.Invalid, "publish.stage", err, "the file cannot be read as Parquet: %s", cleanDuckErr(err, path))
+		}
+		st := stageParquet(cols, path, t, table)
+		st.adopt = st.direct != "" && ids == 0 && len(t.Partition) == 0
+		return st, nil
 	}
 	return nil, errs.E(errs.Unsupported, "publish.stage", "format %q is not supported", f)
 }

@@ -63,7 +63,7 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 		return errs.Wrap(errs.Invalid, op, err, "the file cannot be read as %s: %s", strings.ToUpper(string(req.Format)), cleanDuckErr(err, path))
 	}
 	if st.direct != "" {
-		return p.runDirect(ctx, conn, req, tbl, st, dataDir, okView, rep, readErr)
+		return p.runDirect(ctx, conn, req, tbl, st, path, dataDir, okView, rep, readErr)
 	}
 	decodeStart := time.Now()
 	if _, err := conn.ExecContext(ctx, st.create); err != nil {
@@ -97,11 +97,18 @@ func (p *Publisher) run(ctx context.Context, req Request, tbl *registry.Table, p
 // nobody sees them unless the gate passes and the commit names them. Rows
 // that leave a required column empty are found from the files' null counts;
 // if the gate tolerates them, the files are rewritten without them.
-func (p *Publisher) runDirect(ctx context.Context, conn *sql.Conn, req Request, tbl *registry.Table, st *staging, dataDir, okView string, rep *Report, readErr func(error) error) ([]string, error) {
+func (p *Publisher) runDirect(ctx context.Context, conn *sql.Conn, req Request, tbl *registry.Table, st *staging, path, dataDir, okView string, rep *Report, readErr func(error) error) ([]string, error) {
 	const op = "publish.runDirect"
 	t := tableSchema(tbl)
 	copyStart := time.Now()
-	files, written, err := p.write(ctx, conn, t, "("+st.direct+")", dataDir, rep)
+	var files []string
+	var written int64
+	var err error
+	if st.adopt {
+		files, written, err = adopt(ctx, conn, path, dataDir, rep)
+	} else {
+		files, written, err = p.write(ctx, conn, t, "("+st.direct+")", dataDir, rep)
+	}
 	if err != nil {
 		// The engine's errors in this one pass are the reader's, unless they
 		// name the data files being written (a full disk): those, and every
@@ -118,6 +125,12 @@ func (p *Publisher) runDirect(ctx context.Context, conn *sql.Conn, req Request, 
 	}
 	rep.stage("copy", copyStart)
 	writtenRel := fileRelation(files)
+	if st.adopt {
+		// The adopted file may lack optional columns: read them as NULL.
+		if writtenRel, err = adoptedRelation(ctx, conn, t, files[0]); err != nil {
+			return nil, err
+		}
+	}
 	nullCond := requiredNull(t)
 	var nullRows int64
 	if nullCond != "" && written > 0 {
@@ -157,6 +170,47 @@ func (p *Publisher) runDirect(ctx context.Context, conn *sql.Conn, req Request, 
 		}
 	}
 	return clean, nil
+}
+
+// adopt moves the uploaded Parquet file into the run's data directory as its
+// only data file, without rewriting it, and returns its path and row count.
+func adopt(ctx context.Context, conn *sql.Conn, path, dataDir string, rep *Report) ([]string, int64, error) {
+	const op = "publish.adopt"
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, 0, errs.Wrap(errs.Internal, op, err, "create data directory")
+	}
+	target := filepath.Join(dataDir, "part-0.parquet")
+	if err := os.Rename(path, target); err != nil {
+		return nil, 0, errs.Wrap(errs.Internal, op, err, "move the upload into the table")
+	}
+	var n int64
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(sum(num_rows), 0) FROM parquet_file_metadata("+lake.Literal(target)+")").Scan(&n); err != nil {
+		return nil, 0, errs.Wrap(errs.Internal, op, err, "count rows")
+	}
+	rep.DataFiles = 1
+	return []string{target}, n, nil
+}
+
+// adoptedRelation reads an adopted file with the table's columns, NULL for
+// the optional ones it does not have.
+func adoptedRelation(ctx context.Context, conn *sql.Conn, t *schema.Table, file string) (string, error) {
+	cols, err := describe(ctx, conn, "read_parquet("+lake.Literal(file)+")")
+	if err != nil {
+		return "", errs.Wrap(errs.Internal, "publish.adoptedRelation", err, "describe the adopted file")
+	}
+	has := map[string]bool{}
+	for _, c := range cols {
+		has[c.name] = true
+	}
+	sel := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		if has[c.Name] {
+			sel[i] = lake.Quote(c.Name)
+		} else {
+			sel[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), lake.Quote(c.Name))
+		}
+	}
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM read_parquet(" + lake.Literal(file) + "))", nil
 }
 
 // requiredNulls counts the written rows that leave a required column empty,
@@ -344,7 +398,7 @@ func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *
 		}
 		cons = append(cons, constraint{"primaryKey.duplicates", strings.Join(t.PrimaryKey, ","), fmt.Sprintf("count(*) - count(DISTINCT %s)", tuple)})
 		if req.Mode == lake.Append && rep.PreviousSnapshotID != 0 {
-			existing, err := p.currentRelation(ctx, id)
+			existing, err := p.currentRelation(ctx, conn, id)
 			if err != nil {
 				return err
 			}
@@ -395,8 +449,8 @@ func constraintResult(name, column string, v float64, exp string, ok bool) quali
 		Unit: "rows", Expectation: exp, Passed: ok, Blocking: true}
 }
 
-// currentRelation is the table's current data, read by field id.
-func (p *Publisher) currentRelation(ctx context.Context, id lake.Ident) (string, error) {
+// currentRelation is the table's current data, read as queries read it.
+func (p *Publisher) currentRelation(ctx context.Context, conn *sql.Conn, id lake.Ident) (string, error) {
 	tbl, err := p.lake.Load(ctx, id)
 	if err != nil {
 		return "", err
@@ -405,7 +459,7 @@ func (p *Publisher) currentRelation(ctx context.Context, id lake.Ident) (string,
 	if err != nil {
 		return "", err
 	}
-	return plan.SQL(), nil
+	return plan.Relation(ctx, conn)
 }
 
 // write writes the rows of rel as Parquet data files with Iceberg field ids
