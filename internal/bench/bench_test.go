@@ -18,8 +18,8 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	if len(res.Publish) != 2 || len(res.Queries) != 22 {
-		t.Fatalf("results: %d publishes, %d queries, want 2 and 22", len(res.Publish), len(res.Queries))
+	if len(res.Publish) != 3 || len(res.Queries) != 22 {
+		t.Fatalf("results: %d publishes, %d queries, want 3 and 22", len(res.Publish), len(res.Queries))
 	}
 	for _, p := range res.Publish {
 		if p.Rows == 0 || p.Mesh <= 0 || p.DuckDB <= 0 {
