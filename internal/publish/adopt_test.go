@@ -97,7 +97,7 @@ func TestAdoptParquet(t *testing.T) {
 		t.Errorf("iceberg-go scan = %d rows, want 2", at.NumRows())
 	}
 	var customers []string
-	for _, chunk := range at.Column(int(at.Schema().FieldIndices("customer")[0])).Data().Chunks() {
+	for _, chunk := range at.Column(at.Schema().FieldIndices("customer")[0]).Data().Chunks() {
 		for i := 0; i < chunk.Len(); i++ {
 			customers = append(customers, chunk.ValueStr(i))
 		}
