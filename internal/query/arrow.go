@@ -53,31 +53,21 @@ func writeArrow(w io.Writer, r *Rows, maxRows int64, mem memory.Allocator) (Summ
 		n = 0
 		return aw.Write(rec)
 	}
-	for r.Next() {
-		if maxRows > 0 && s.Rows >= maxRows {
-			s.Truncated = true
-			break
-		}
-		vals, err := r.Values()
-		if err != nil {
-			return s, err
-		}
+	err := r.each(maxRows, &s, func(vals []any) error {
 		for i, v := range vals {
 			if v == nil {
 				rb.Field(i).AppendNull()
 			} else if err := appenders[i](v); err != nil {
-				return s, fmt.Errorf("query: column %q (%s): %w", r.Columns[i].Name, r.Columns[i].Type, err)
+				return fmt.Errorf("query: column %q (%s): %w", r.Columns[i].Name, r.Columns[i].Type, err)
 			}
 		}
-		s.Rows++
 		if n++; n == arrowBatchRows {
-			if err := flush(); err != nil {
-				return s, err
-			}
+			return flush()
 		}
-	}
-	if err := r.Err(); err != nil {
-		return s, err
+		return nil
+	})
+	if err != nil {
+		return s, unwrapRead(err)
 	}
 	if n > 0 {
 		if err := flush(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"strconv"
 	"time"
@@ -33,28 +34,21 @@ func WriteJSON(w io.Writer, r *Rows, maxRows int64) (Summary, error) {
 	}
 	bw.WriteString(`,"rows":[`)
 	row := make([]any, len(r.Columns))
-	for r.Next() {
-		if maxRows > 0 && s.Rows >= maxRows {
-			s.Truncated = true
-			break
-		}
-		vals, err := r.Values()
-		if err != nil {
-			return s, jsonTrailerError(bw, s, err)
-		}
+	err := r.each(maxRows, &s, func(vals []any) error {
 		for i, v := range vals {
 			row[i] = JSONValue(v, r.Columns[i].Type)
 		}
 		if s.Rows > 0 {
 			bw.WriteByte(',')
 		}
-		if err := enc.Encode(row); err != nil {
-			return s, err
-		}
-		s.Rows++
+		return enc.Encode(row)
+	})
+	var re readError
+	if errors.As(err, &re) {
+		return s, jsonTrailerError(bw, s, re.err)
 	}
-	if err := r.Err(); err != nil {
-		return s, jsonTrailerError(bw, s, err)
+	if err != nil {
+		return s, err
 	}
 	bw.WriteString(`],"rowCount":` + strconv.FormatInt(s.Rows, 10))
 	bw.WriteString(`,"truncated":` + strconv.FormatBool(s.Truncated))
@@ -65,6 +59,45 @@ func WriteJSON(w io.Writer, r *Rows, maxRows int64) (Summary, error) {
 	}
 	bw.WriteString("}\n")
 	return s, bw.Flush()
+}
+
+// readError marks a failure to read the result, as opposed to a failure
+// of the encoder or the client connection.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
+func unwrapRead(err error) error {
+	var re readError
+	if errors.As(err, &re) {
+		return re.err
+	}
+	return err
+}
+
+// each calls fn with each row, at most maxRows of them (0: no limit),
+// counting them in s and setting s.Truncated when rows were left out. The
+// three encoders share it, so they agree on what a limit means.
+func (r *Rows) each(maxRows int64, s *Summary, fn func(vals []any) error) error {
+	for r.Next() {
+		if maxRows > 0 && s.Rows >= maxRows {
+			s.Truncated = true
+			return nil
+		}
+		vals, err := r.Values()
+		if err != nil {
+			return readError{err}
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+		s.Rows++
+	}
+	if err := r.Err(); err != nil {
+		return readError{err}
+	}
+	return nil
 }
 
 // jsonTrailerError ends a JSON result that failed after rows were sent:
@@ -102,25 +135,14 @@ func WriteCSV(w io.Writer, r *Rows, maxRows int64) (Summary, error) {
 	if err := cw.Write(rec); err != nil {
 		return s, err
 	}
-	for r.Next() {
-		if maxRows > 0 && s.Rows >= maxRows {
-			s.Truncated = true
-			break
-		}
-		vals, err := r.Values()
-		if err != nil {
-			return s, err
-		}
+	err := r.each(maxRows, &s, func(vals []any) error {
 		for i, v := range vals {
 			rec[i] = Text(v, r.Columns[i].Type)
 		}
-		if err := cw.Write(rec); err != nil {
-			return s, err
-		}
-		s.Rows++
-	}
-	if err := r.Err(); err != nil {
-		return s, err
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return s, unwrapRead(err)
 	}
 	cw.Flush()
 	return s, cw.Error()
