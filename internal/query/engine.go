@@ -11,6 +11,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/lake"
 )
 
 // Sandbox is the configuration of the embedded DuckDB. Every directory DuckDB
@@ -48,7 +49,7 @@ func OpenDuckDB(ctx context.Context, sb Sandbox) (*sql.DB, error) {
 		if err := os.MkdirAll(abs, 0o755); err != nil {
 			return nil, errs.Wrap(errs.Internal, op, err, "create sandbox directory")
 		}
-		dirs = append(dirs, literal(abs+string(filepath.Separator)))
+		dirs = append(dirs, lake.Literal(abs+string(filepath.Separator)))
 	}
 	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
@@ -71,10 +72,10 @@ func OpenDuckDB(ctx context.Context, sb Sandbox) (*sql.DB, error) {
 	}
 	if sb.Temp != "" {
 		abs, _ := filepath.Abs(sb.Temp)
-		stmts = append(stmts, "SET temp_directory = "+literal(abs))
+		stmts = append(stmts, "SET temp_directory = "+lake.Literal(abs))
 	}
 	if sb.MemoryLimit != "" {
-		stmts = append(stmts, "SET memory_limit = "+literal(sb.MemoryLimit))
+		stmts = append(stmts, "SET memory_limit = "+lake.Literal(sb.MemoryLimit))
 	}
 	if sb.Threads > 0 {
 		stmts = append(stmts, fmt.Sprintf("SET threads = %d", sb.Threads))
@@ -92,5 +93,3 @@ func OpenDuckDB(ctx context.Context, sb Sandbox) (*sql.DB, error) {
 	}
 	return db, nil
 }
-
-func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
