@@ -195,8 +195,14 @@ func (a *Applier) planProduct(ctx context.Context, d *productDoc, plan *Plan, ch
 		return err
 	}
 	if action == Create {
-		if _, ok := ch.Domains[p.Domain]; !ok && !a.domainExists(ctx, p.Domain) {
-			plan.Steps = append(plan.Steps, Step{Kind: "domain", Name: p.Domain, Action: Create})
+		if _, ok := ch.Domains[p.Domain]; !ok {
+			exists, err := a.reg.DomainExists(ctx, p.Domain)
+			if err != nil {
+				return err
+			}
+			if !exists {
+				plan.Steps = append(plan.Steps, Step{Kind: "domain", Name: p.Domain, Action: Create})
+			}
 		}
 	}
 	ch.Domains[p.Domain] = team
@@ -206,19 +212,6 @@ func (a *Applier) planProduct(ctx context.Context, d *productDoc, plan *Plan, ch
 			Version: p.Version, Description: p.Description.Purpose, Team: team, Doc: doc, Hash: h})
 	}
 	return nil
-}
-
-func (a *Applier) domainExists(ctx context.Context, domain string) bool {
-	ps, err := a.reg.Products(ctx)
-	if err != nil {
-		return false
-	}
-	for _, p := range ps {
-		if p.Domain == domain {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Contract, plan *Plan, ch *registry.Change) ([]*tablePlan, error) {

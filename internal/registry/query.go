@@ -62,6 +62,15 @@ func (r *Registry) products(ctx context.Context, where string, args ...any) ([]P
 	return out, rows.Err()
 }
 
+// DomainExists reports whether a domain has been applied.
+func (r *Registry) DomainExists(ctx context.Context, name string) (bool, error) {
+	var n int
+	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM mesh_domains WHERE name = ?`, name).Scan(&n); err != nil {
+		return false, errs.Wrap(errs.Internal, "registry.DomainExists", err, "read domains")
+	}
+	return n > 0, nil
+}
+
 // Tables lists the tables of a product (all products when domain is empty).
 func (r *Registry) Tables(ctx context.Context, domain, product string) ([]Table, error) {
 	if domain == "" {

@@ -358,3 +358,22 @@ func TestLastPublishOrdersByTime(t *testing.T) {
 		})
 	}
 }
+
+func TestDomainExists(t *testing.T) {
+	ctx := context.Background()
+	r := open(t)
+	for _, when := range []string{"before", "after"} {
+		if when == "after" {
+			if err := r.Apply(ctx, salesChange("1.0.0")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := r.DomainExists(ctx, "sales")
+		if err != nil || got != (when == "after") {
+			t.Errorf("DomainExists(sales) %s apply = %v, %v, want %v", when, got, err, when == "after")
+		}
+	}
+	if got, err := r.DomainExists(ctx, "supply"); err != nil || got {
+		t.Errorf("DomainExists(supply) = %v, %v, want false", got, err)
+	}
+}
