@@ -1,4 +1,4 @@
-// Command mesh is Meshwork: a self-serve data mesh platform in one binary.
+// Mesh is Meshwork, a self-serve data mesh platform in one binary.
 //
 //	mesh serve [--demo]                      run the platform (REST API on :8080)
 //	mesh apply -f FILE|DIR [--dry-run]       declare products and contracts
