@@ -2,7 +2,6 @@ package publish_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"io/fs"
 	"os"
@@ -81,14 +80,14 @@ func TestAdoptParquet(t *testing.T) {
 
 	// Iceberg readers (here iceberg-go's own scan) resolve the adopted file's
 	// columns through the table's name mapping.
-	tbl, err := p.Lake.Load(context.Background(), orders)
+	tbl, err := p.Lake.Load(admin(), orders)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tbl.NameMapping() == nil {
 		t.Errorf("the table has no name mapping: engines could not read the adopted file")
 	}
-	at, err := tbl.Scan(table.WithSelectedFields("order_id", "customer")).ToArrowTable(context.Background())
+	at, err := tbl.Scan(table.WithSelectedFields("order_id", "customer")).ToArrowTable(admin())
 	if err != nil {
 		t.Fatalf("iceberg-go scan of the adopted file: %v", err)
 	}
@@ -137,7 +136,7 @@ func TestAdoptParquet(t *testing.T) {
 	if v2 == string(data) || !strings.Contains(v2, "version: 1.1.0") {
 		t.Fatal("could not derive the 1.1.0 contract from testdata/shop.yaml")
 	}
-	if _, err := p.Applier.Apply(context.Background(), []apply.Source{{Name: "shop_v2.yaml", Data: []byte(v2)}}, false); err != nil {
+	if _, err := p.Applier.Apply(admin(), []apply.Source{{Name: "shop_v2.yaml", Data: []byte(v2)}}, false); err != nil {
 		t.Fatalf("apply 1.1.0: %v", err)
 	}
 	mustPub(t, p, req{table: orders, format: publish.CSV, body: "order_id,customer,amount,channel\n4,dee,4.00,web\n"})

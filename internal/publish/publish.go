@@ -37,6 +37,7 @@ type Registry interface {
 	Table(ctx context.Context, domain, product, name string) (*registry.Table, error)
 	RecordPublish(ctx context.Context, p registry.Publish) error
 	CommittedPublish(ctx context.Context, domain, product, table, key string) (*registry.Publish, error)
+	Contract(ctx context.Context, id, version string) (*registry.Contract, error)
 }
 
 // Guard checks the SQL of sql quality rules.
@@ -51,6 +52,7 @@ type Publisher struct {
 	lake     *lake.Lake
 	reg      Registry
 	guard    Guard
+	policy   PolicyGate
 	spool    string
 	maxBytes int64
 	log      *slog.Logger
@@ -65,14 +67,15 @@ type Config struct {
 	Lake     *lake.Lake
 	Registry Registry
 	Guard    Guard
-	Spool    string // where uploads are spooled
-	MaxBytes int64  // largest upload accepted
+	Policy   PolicyGate // the global publish policies; nil: no policy gate
+	Spool    string     // where uploads are spooled
+	MaxBytes int64      // largest upload accepted
 	Logger   *slog.Logger
 }
 
 // New returns a Publisher.
 func New(c Config) *Publisher {
-	return &Publisher{duck: c.DuckDB, lake: c.Lake, reg: c.Registry, guard: c.Guard, spool: c.Spool,
+	return &Publisher{duck: c.DuckDB, lake: c.Lake, reg: c.Registry, guard: c.Guard, policy: c.Policy, spool: c.Spool,
 		maxBytes: c.MaxBytes, log: c.Logger.With("component", "publish"), locks: map[lake.Ident]*sync.Mutex{}}
 }
 
@@ -185,7 +188,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	if !rep.Passed() {
 		rep.Status = StatusGateFailed
 		p.record(ctx, req, rep, start, nil)
-		return rep, errs.WithDetails(errs.E(errs.GateFailed, op, "the data does not keep the contract of %s: nothing was published, the previous snapshot stays", id), rep)
+		return rep, errs.WithDetails(errs.E(errs.GateFailed, op, "%s", gateMessage(id, rep)), rep)
 	}
 	props := map[string]string{
 		"meshwork.run-id":        run,

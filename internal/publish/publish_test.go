@@ -33,10 +33,14 @@ var (
 	visits = lake.Ident{Domain: "retail", Product: "shop", Table: "visits"}
 )
 
+// admin is a context acting as the platform admin: applying, publishing
+// and querying all need a principal.
+func admin() context.Context { return platform.AsAdmin(context.Background()) }
+
 // newPlatform opens a platform in a temporary directory and applies testdata/shop.yaml.
 func newPlatform(t *testing.T) *platform.Platform {
 	t.Helper()
-	ctx := context.Background()
+	ctx := admin()
 	c := platform.Defaults(t.TempDir())
 	c.MemoryLimit, c.Threads = "1GB", 2
 	p, err := platform.Open(ctx, c)
@@ -72,7 +76,7 @@ func pub(t *testing.T, p *platform.Platform, r req) (*publish.Report, error) {
 	if r.mode == "" {
 		r.mode = lake.Append
 	}
-	return p.Publisher.Publish(context.Background(), publish.Request{Table: r.table, Mode: r.mode, Format: r.format,
+	return p.Publisher.Publish(admin(), publish.Request{Table: r.table, Mode: r.mode, Format: r.format,
 		Body: strings.NewReader(r.body), MaxRejects: r.maxRejects, IdempotencyKey: r.key})
 }
 
@@ -116,7 +120,7 @@ func details(err error) *publish.Report {
 // rows queries the mesh and returns the rows as text ("NULL" for NULL).
 func rows(t *testing.T, p *platform.Platform, q string) [][]string {
 	t.Helper()
-	cols, rs, err := p.Engine.Exec(context.Background(), q)
+	cols, rs, err := p.Engine.Exec(admin(), q)
 	if err != nil {
 		t.Fatalf("query %q: %v", q, err)
 	}
@@ -145,7 +149,7 @@ func check(rs []quality.Result, name string) *quality.Result {
 
 func currentSnapshot(t *testing.T, p *platform.Platform, id lake.Ident) int64 {
 	t.Helper()
-	tbl, err := p.Lake.Load(context.Background(), id)
+	tbl, err := p.Lake.Load(admin(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,13 +226,13 @@ func TestPublishCSV(t *testing.T) {
 	if r := check(rep.Quality, "status.nullValues"); r == nil || *r.Value < 33 || *r.Value > 34 || !r.Passed || r.Blocking {
 		t.Errorf("status.nullValues = %+v, want about 33.3 percent, passed, not blocking", r)
 	}
-	tbl, _ := p.Lake.Load(context.Background(), orders)
+	tbl, _ := p.Lake.Load(admin(), orders)
 	sum := tbl.CurrentSnapshot().Summary.Properties
 	if sum["meshwork.run-id"] != rep.RunID || sum["meshwork.rows-accepted"] != "3" || sum["meshwork.rows-rejected"] != "0" || sum["meshwork.format"] != "csv" ||
 		sum["meshwork.quality"] != "4/4 passed" {
 		t.Errorf("snapshot summary = %v, want the run's report in it", sum)
 	}
-	last, err := p.Registry.LastPublish(context.Background(), "retail", "shop", "orders")
+	last, err := p.Registry.LastPublish(admin(), "retail", "shop", "orders")
 	if err != nil || last == nil || last.RunID != rep.RunID || last.Status != "committed" || last.SnapshotID == nil || *last.SnapshotID != rep.SnapshotID {
 		t.Errorf("LastPublish = %+v, %v, want run %s committed at %d", last, err, rep.RunID, rep.SnapshotID)
 	}
@@ -510,7 +514,7 @@ func TestGateFailureKeepsPreviousSnapshot(t *testing.T) {
 			if diff := cmp.Diff(before, files(t, p, orders)); diff != "" {
 				t.Errorf("files under the table after a gate failure (-before +after):\n%s", diff)
 			}
-			last, _ := p.Registry.LastPublish(context.Background(), "retail", "shop", "orders")
+			last, _ := p.Registry.LastPublish(admin(), "retail", "shop", "orders")
 			if last == nil || last.RunID != rep.RunID || last.Status != "gate_failed" || last.SnapshotID != nil {
 				t.Errorf("LastPublish = %+v, want the failed run recorded without a snapshot", last)
 			}
@@ -540,7 +544,7 @@ func TestPrimaryKeyAppendAndReplace(t *testing.T) {
 		t.Errorf("rows after replace (-want +got):\n%s", diff)
 	}
 	// Time travel still sees the first publish.
-	tbl, _ := p.Lake.Load(context.Background(), orders)
+	tbl, _ := p.Lake.Load(admin(), orders)
 	first := lake.Snapshots(tbl)[0].ID
 	if diff := cmp.Diff([][]string{{"1"}, {"2"}}, rows(t, p, "SELECT order_id FROM retail.shop.orders AT (VERSION => "+itoa(first)+") ORDER BY 1")); diff != "" {
 		t.Errorf("rows of the first snapshot (-want +got):\n%s", diff)
@@ -563,7 +567,7 @@ func TestIdempotencyKey(t *testing.T) {
 	if s := currentSnapshot(t, p, orders); s != first.SnapshotID {
 		t.Errorf("a replay committed snapshot %d", s)
 	}
-	tbl, _ := p.Lake.Load(context.Background(), orders)
+	tbl, _ := p.Lake.Load(admin(), orders)
 	if got := tbl.CurrentSnapshot().Summary.Properties["meshwork.idempotency-key"]; got != "batch-2026-01-05" {
 		t.Errorf("snapshot idempotency key = %q", got)
 	}
@@ -576,7 +580,7 @@ func TestIdempotencyKey(t *testing.T) {
 
 func TestPartitionedPublish(t *testing.T) {
 	p := newPlatform(t)
-	ctx := context.Background()
+	ctx := admin()
 	csv := "event_id,region,at,value\n" +
 		"1,eu,2026-01-01 00:00:00,1.5\n" +
 		"2,eu,2026-01-01 23:59:59,2\n" +
@@ -733,7 +737,7 @@ func TestPartitionDayOfTimestampTZ(t *testing.T) {
 		}
 	}
 	p := newPlatform(t)
-	ctx := context.Background()
+	ctx := admin()
 	// 23:30 UTC on the 1st and 01:00 UTC on the 2nd: the same local day in
 	// New York, two local days in Kolkata, two UTC days everywhere.
 	rep := mustPub(t, p, req{table: visits, format: publish.CSV, body: "visit_id,at\n1,2026-01-01T23:30:00Z\n2,2026-01-02T01:00:00Z\n3,2026-01-02T22:00:00Z\n"})

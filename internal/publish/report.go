@@ -3,6 +3,7 @@ package publish
 import (
 	"time"
 
+	"github.com/meshwork/meshwork/internal/policy"
 	"github.com/meshwork/meshwork/internal/quality"
 )
 
@@ -25,12 +26,14 @@ type Report struct {
 	Problems []string `json:"problems,omitempty"`
 	// Contract holds the contract's constraints (rejected rows, primary key,
 	// unique columns); Quality holds the contract's quality rules.
-	Contract           []quality.Result `json:"contractChecks"`
-	Quality            []quality.Result `json:"qualityChecks"`
-	SnapshotID         int64            `json:"snapshotId,omitempty"`
-	PreviousSnapshotID int64            `json:"previousSnapshotId,omitempty"`
-	DataFiles          int              `json:"dataFiles,omitempty"`
-	DurationMs         float64          `json:"durationMs"`
+	Contract []quality.Result `json:"contractChecks"`
+	Quality  []quality.Result `json:"qualityChecks"`
+	// Policy holds the denials of the global publish policies.
+	Policy             []policy.Denial `json:"policy,omitempty"`
+	SnapshotID         int64           `json:"snapshotId,omitempty"`
+	PreviousSnapshotID int64           `json:"previousSnapshotId,omitempty"`
+	DataFiles          int             `json:"dataFiles,omitempty"`
+	DurationMs         float64         `json:"durationMs"`
 	// StagesMs is where the time went: spool, decode, gate, write, commit.
 	StagesMs map[string]float64 `json:"stagesMs,omitempty"`
 }
@@ -51,8 +54,14 @@ type Reject struct {
 	Row    string `json:"row,omitempty"`
 }
 
-// Passed reports whether every blocking check passed.
+// Passed reports whether every blocking check passed and no policy denied the release.
 func (r *Report) Passed() bool {
+	return r.contractPassed() && len(r.Policy) == 0
+}
+
+// contractPassed reports whether the data keeps the contract: it fits, and
+// every blocking constraint and quality rule passed.
+func (r *Report) contractPassed() bool {
 	return len(r.Problems) == 0 && !quality.Failed(r.Contract) && !quality.Failed(r.Quality)
 }
 

@@ -376,7 +376,9 @@ func readerRejects(ctx context.Context, conn *sql.Conn, st *staging, rep *Report
 	return n, rows.Err()
 }
 
-// gate measures the contract's constraints and quality rules in one pass.
+// gate measures the contract's constraints and quality rules, and the
+// stats of the classified columns the policy gate judges, in one pass; then
+// asks the policy gate, if there is one.
 func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *registry.Table, okRel, okView string, rep *Report) error {
 	const op = "publish.gate"
 	t := tableSchema(tbl)
@@ -416,6 +418,11 @@ func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *
 	for i, c := range cons {
 		extra[i] = c.expr
 	}
+	var measured []classified
+	if p.policy != nil {
+		measured = policyColumns(tbl)
+		extra = append(extra, policyStatsExprs(measured, len(extra))...)
+	}
 	rewrite := func(ctx context.Context, q string) (string, error) {
 		if p.guard == nil {
 			return "", fmt.Errorf("sql rules are disabled")
@@ -440,6 +447,9 @@ func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *
 	rep.Contract = append(rep.Contract, constraintResult("acceptedRows", "", float64(rep.RowsOK), "mustBeGreaterThan 0", rep.RowsOK > 0))
 	for i, c := range cons {
 		rep.Contract = append(rep.Contract, constraintResult(c.name, c.column, values[i], "mustBe 0", values[i] == 0))
+	}
+	if p.policy != nil {
+		return p.checkPolicy(ctx, req, tbl, measured, values, rep)
 	}
 	return nil
 }
