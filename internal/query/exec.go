@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -22,15 +23,29 @@ type Engine struct {
 	log     *slog.Logger
 
 	rewrites *rewriteCache
+	onDone   func(context.Context, Record)
 }
 
 // EngineConfig configures an Engine.
 type EngineConfig struct {
-	DuckDB  *sql.DB // from OpenDuckDB
-	Lake    *lake.Lake
-	Tables  Tables
-	Timeout time.Duration // the longest a query may run
-	Logger  *slog.Logger
+	DuckDB   *sql.DB // from OpenDuckDB
+	Lake     *lake.Lake
+	Tables   Tables
+	Governor Governor                      // required: decides what the caller (carried by ctx) reads
+	HashKey  string                        // keys the hash mask
+	Audit    AuditSource                   // serves platform.audit.events; nil: no such table
+	OnDone   func(context.Context, Record) // called once per query, ok or not (the audit trail)
+	Timeout  time.Duration                 // the longest a query may run
+	Logger   *slog.Logger
+}
+
+// Record is what the engine tells OnDone of a finished query.
+type Record struct {
+	SQL      string
+	Tables   []TableRef // tables the query read (those bound before a failure)
+	Rows     int64      // rows returned to the caller
+	Duration time.Duration
+	Err      error // nil when the query ran to its end
 }
 
 // NewEngine prepares the engine and its guard.
@@ -47,11 +62,18 @@ func NewEngine(ctx context.Context, c EngineConfig) (*Engine, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = time.Minute
 	}
+	if c.Governor == nil {
+		return nil, errs.E(errs.Internal, "query.NewEngine", "no governor: every query must be governed")
+	}
+	v := &views{db: c.DuckDB, lake: c.Lake, tables: c.Tables, gov: c.Governor, hashKey: c.HashKey, cache: map[string]bool{}}
+	if c.Audit != nil {
+		v.audit = &auditTable{src: c.Audit, db: c.DuckDB}
+	}
 	return &Engine{
-		db: c.DuckDB, guard: g, timeout: c.Timeout, rewrites: newRewriteCache(1024),
-		views: &views{db: c.DuckDB, lake: c.Lake, tables: c.Tables, cache: map[string]bool{}},
-		hide:  []string{c.Lake.Warehouse()},
-		log:   c.Logger.With("component", "query"),
+		db: c.DuckDB, guard: g, timeout: c.Timeout, rewrites: newRewriteCache(1024), views: v,
+		hide:   []string{c.Lake.Warehouse()},
+		log:    c.Logger.With("component", "query"),
+		onDone: c.OnDone,
 	}, nil
 }
 
@@ -80,6 +102,13 @@ type Rows struct {
 	hide      []string
 	primed    bool // Prime fetched a row that Next has not returned yet
 	hasRow    bool
+	sensitive bool // masked or filtered tables: error texts must not quote values
+	count     int64
+	sql       string
+	outerCtx  context.Context
+	onDone    func(context.Context, Record)
+	lastErr   error
+	closed    bool
 }
 
 // Query checks, rewrites and starts sqlText. timeout, if positive and
@@ -97,15 +126,23 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		cancel()
 		return nil, errs.Wrap(errs.Unavailable, op, err, "the query engine is not available")
 	}
+	b := &binder{v: e.views, snapshots: map[string]int64{}}
+	var rw Rewritten
 	fail := func(err error) (*Rows, error) {
 		// Classify before cancel: afterwards qctx.Err() would call every error a cancellation.
-		uerr := e.userError(qctx, err, timeout)
+		uerr := userError(qctx, err, timeout, e.hide, b.sensitive)
 		conn.Close()
 		cancel()
+		if e.onDone != nil {
+			tables := rw.Tables
+			if tables == nil {
+				tables = b.seen
+			}
+			e.onDone(ctx, Record{SQL: sqlText, Tables: tables, Duration: time.Since(started), Err: uerr})
+		}
 		return nil, uerr
 	}
-	b := &binder{v: e.views, snapshots: map[string]int64{}}
-	rw, err := e.rewrite(qctx, conn, sqlText, b)
+	rw, err = e.rewrite(qctx, conn, sqlText, b)
 	if err != nil {
 		return fail(err)
 	}
@@ -119,7 +156,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		return fail(err)
 	}
 	r := &Rows{Tables: rw.Tables, Snapshots: b.snapshots, rows: rows, conn: conn, cancel: cancel, ctx: qctx,
-		started: started, limit: timeout, hide: e.hide}
+		started: started, limit: timeout, hide: e.hide, sensitive: b.sensitive, sql: sqlText, outerCtx: ctx, onDone: e.onDone}
 	for _, t := range types {
 		r.Columns = append(r.Columns, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
 	}
@@ -135,15 +172,23 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 func (r *Rows) Next() bool {
 	if r.primed {
 		r.primed = false
+		if r.hasRow {
+			r.count++
+		}
 		return r.hasRow
 	}
-	return r.rows.Next()
+	if r.rows.Next() {
+		r.count++
+		return true
+	}
+	return false
 }
 
 // Values returns the current row. The slice is reused by the next call to Next.
 func (r *Rows) Values() ([]any, error) {
 	if err := r.rows.Scan(r.ptrs...); err != nil {
-		return nil, r.userErr(err)
+		r.lastErr = r.userErr(err)
+		return nil, r.lastErr
 	}
 	return r.values, nil
 }
@@ -151,16 +196,26 @@ func (r *Rows) Values() ([]any, error) {
 // Err returns the error that stopped iteration, if any, as a client-safe error.
 func (r *Rows) Err() error {
 	if err := r.rows.Err(); err != nil {
-		return r.userErr(err)
+		r.lastErr = r.userErr(err)
+		return r.lastErr
 	}
 	if r.ctx.Err() != nil {
-		return r.userErr(r.ctx.Err())
+		r.lastErr = r.userErr(r.ctx.Err())
+		return r.lastErr
 	}
 	return nil
 }
 
 func (r *Rows) userErr(err error) error {
-	return userError(r.ctx, err, r.limit, r.hide)
+	return userError(r.ctx, err, r.limit, r.hide, r.sensitive)
+}
+
+// Fail records why the caller stopped reading (e.g. the row limit or a
+// broken connection), for the query's record.
+func (r *Rows) Fail(err error) {
+	if r.lastErr == nil {
+		r.lastErr = err
+	}
 }
 
 // Elapsed is the time since the query was submitted (guard, planning and execution).
@@ -168,21 +223,38 @@ func (r *Rows) Elapsed() time.Duration { return time.Since(r.started) }
 
 // Close ends the query and releases its connection.
 func (r *Rows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
 	err := r.rows.Close()
 	r.conn.Close()
 	r.cancel()
+	if r.onDone != nil {
+		r.onDone(r.outerCtx, Record{SQL: r.sql, Tables: r.Tables, Rows: r.count, Duration: time.Since(r.started), Err: r.lastErr})
+	}
 	return err
 }
 
-func (e *Engine) userError(ctx context.Context, err error, limit time.Duration) error {
-	return userError(ctx, err, limit, e.hide)
+// structural reports whether a DuckDB error is about the query's text and
+// types (which name functions and columns), not about a value in the data.
+func structural(msg string) bool {
+	for _, p := range []string{"Parser Error", "Binder Error", "Catalog Error", "Not implemented Error"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
+
+// quotedValue is a single-quoted SQL string in an error message.
+var quotedValue = regexp.MustCompile(`'(?:[^']|'')*'`)
 
 // userError turns an engine error into a client-safe one. Errors of the
 // guard and the binder are already safe; DuckDB's own errors about the user's
 // query are shown (without server paths); timeouts and cancellations get
 // their own kinds.
-func userError(ctx context.Context, err error, limit time.Duration, hide []string) error {
+func userError(ctx context.Context, err error, limit time.Duration, hide []string, sensitive bool) error {
 	const op = "query"
 	var me *errs.Error
 	ours := errors.As(err, &me)
@@ -206,6 +278,12 @@ func userError(ctx context.Context, err error, limit time.Duration, hide []strin
 	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
+	}
+	if sensitive && !structural(msg) {
+		// DuckDB may evaluate the caller's predicates before a row filter
+		// and quote the offending value ("Could not convert string 'x'"):
+		// over masked or filtered tables, no value is quoted back.
+		msg = quotedValue.ReplaceAllString(msg, "'…'")
 	}
 	switch {
 	case strings.Contains(msg, "Out of Memory"):

@@ -28,7 +28,7 @@ func TestUserErrorKeepsInternal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := userError(context.Background(), tt.err, time.Minute, []string{"/srv/mesh-data/warehouse"})
+			err := userError(context.Background(), tt.err, time.Minute, []string{"/srv/mesh-data/warehouse"}, false)
 			kind, msg, _ := errs.Public(err)
 			if kind != tt.kind || msg != tt.msg {
 				t.Errorf("userError(%v) = %v %q, want %v %q", tt.err, kind, msg, tt.kind, tt.msg)

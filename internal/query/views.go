@@ -11,6 +11,7 @@ import (
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/schema"
 )
 
 // Tables is what the engine needs of the registry.
@@ -21,9 +22,12 @@ type Tables interface {
 // views creates and caches the governed views, one per (table, snapshot,
 // schema). A snapshot never changes, so a view, once made, is good forever.
 type views struct {
-	db     *sql.DB
-	lake   *lake.Lake
-	tables Tables
+	db      *sql.DB
+	lake    *lake.Lake
+	tables  Tables
+	gov     Governor
+	hashKey string
+	audit   *auditTable // platform.audit.events; nil: not served
 
 	mu    sync.Mutex
 	cache map[string]bool
@@ -34,14 +38,26 @@ type views struct {
 type binder struct {
 	v         *views
 	snapshots map[string]int64
+	sensitive bool       // some table is masked or filtered: error texts must not quote values
+	seen      []TableRef // every table the query asked for, bound or refused
 }
 
 func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error) {
 	const op = "query.Bind"
-	if _, err := b.v.tables.Table(ctx, ref.Domain, ref.Product, ref.Table); err != nil {
+	b.seen = append(b.seen, ref)
+	if b.v.audit != nil && b.v.audit.serves(ref) {
+		return b.bindAudit(ctx, ref)
+	}
+	rt, err := b.v.tables.Table(ctx, ref.Domain, ref.Product, ref.Table)
+	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return "", "", errs.E(errs.NotFound, op, "table %s.%s.%s does not exist", ref.Domain, ref.Product, ref.Table)
 		}
+		return "", "", err
+	}
+	// Authorize before anything about the table's data is looked at.
+	g, err := b.v.gov.Govern(ctx, rt)
+	if err != nil {
 		return "", "", err
 	}
 	id := lake.Ident{Domain: ref.Domain, Product: ref.Product, Table: ref.Table}
@@ -69,6 +85,31 @@ func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error)
 	if b.snapshots != nil {
 		b.snapshots[id.String()] = plan.SnapshotID
 	}
+	return b.governed(ctx, name, plan.Columns, g)
+}
+
+// governed returns the view that serves base through g, creating it if needed.
+func (b *binder) governed(ctx context.Context, base string, cols []schema.Column, g Governance) (string, string, error) {
+	if g.empty() {
+		return viewSchema, base, nil
+	}
+	b.sensitive = true
+	name := governedName(base, g.key())
+	v := b.v
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.cache[name] {
+		return viewSchema, name, nil
+	}
+	body, err := governedSQL(viewSchema+"."+base, cols, g, v.hashKey)
+	if err != nil {
+		return "", "", err
+	}
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", viewSchema, name, body)
+	if _, err := v.db.ExecContext(context.WithoutCancel(ctx), q); err != nil {
+		return "", "", errs.Wrap(errs.Internal, "query.governed", err, "prepare governed view")
+	}
+	v.cache[name] = true
 	return viewSchema, name, nil
 }
 
