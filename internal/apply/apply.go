@@ -28,13 +28,67 @@ type Source struct {
 type Applier struct {
 	reg  *registry.Registry
 	lake *lake.Lake
+	gate Gate
 	log  *slog.Logger
 	mu   sync.Mutex
 }
 
-// New returns an Applier.
-func New(reg *registry.Registry, lk *lake.Lake, log *slog.Logger) *Applier {
-	return &Applier{reg: reg, lake: lk, log: log.With("component", "apply")}
+// Gate decides whether a proposal may be applied: who may change what, and
+// the mesh's apply policies. It sees every apply, dry runs included, before
+// anything changes.
+type Gate interface {
+	CheckApply(ctx context.Context, p Proposal) error
+}
+
+// Proposal is what an apply would write: each product with the contracts it
+// brings, as the documents were written.
+type Proposal struct {
+	Products []ProposedProduct
+}
+
+// ProposedProduct is one product of a proposal.
+type ProposedProduct struct {
+	Domain, Name string
+	Exists       bool // the product is already applied
+	DomainExists bool
+	Doc          map[string]any   // the ODPS document
+	Contracts    []map[string]any // the ODCS documents it brings
+}
+
+// New returns an Applier. A nil gate lets every apply through: only tests
+// build one like that.
+func New(reg *registry.Registry, lk *lake.Lake, log *slog.Logger, gate Gate) *Applier {
+	return &Applier{reg: reg, lake: lk, gate: gate, log: log.With("component", "apply")}
+}
+
+// propose builds the gate's view of docs.
+func (a *Applier) propose(ctx context.Context, docs []*productDoc) (Proposal, error) {
+	var pr Proposal
+	domains := map[string]bool{}
+	for _, d := range docs {
+		pp := ProposedProduct{Domain: d.p.Domain, Name: d.p.Name, Doc: d.p.Doc.Data()}
+		_, err := a.reg.Product(ctx, d.p.Domain, d.p.Name)
+		switch {
+		case err == nil:
+			pp.Exists, pp.DomainExists = true, true
+		case !errs.Is(err, errs.NotFound):
+			return pr, err
+		default:
+			ok, seen := domains[d.p.Domain]
+			if !seen {
+				if ok, err = a.reg.DomainExists(ctx, d.p.Domain); err != nil {
+					return pr, err
+				}
+				domains[d.p.Domain] = ok
+			}
+			pp.DomainExists = ok
+		}
+		for _, c := range d.contracts {
+			pp.Contracts = append(pp.Contracts, c.Doc.Data())
+		}
+		pr.Products = append(pr.Products, pp)
+	}
+	return pr, nil
 }
 
 // productDoc is a product with the contracts it publishes in this apply.
@@ -80,6 +134,15 @@ func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan,
 	docs, err := a.link(ctx, products, contracts)
 	if err != nil {
 		return nil, err
+	}
+	if a.gate != nil {
+		pr, err := a.propose(ctx, docs)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.gate.CheckApply(ctx, pr); err != nil {
+			return nil, err
+		}
 	}
 	ch := registry.Change{Domains: map[string]string{}}
 	var tables []*tablePlan

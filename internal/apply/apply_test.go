@@ -43,7 +43,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lk.Close() })
-	return &env{a: apply.New(reg, lk, slog.New(slog.DiscardHandler)), reg: reg, lake: lk}
+	return &env{a: apply.New(reg, lk, slog.New(slog.DiscardHandler), nil), reg: reg, lake: lk}
 }
 
 // product is an ODPS product of domain hr whose output port publishes contractID.
