@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -39,8 +40,13 @@ func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 		k := t.Domain + "." + t.Product
 		byProduct[k] = append(byProduct[k], k+"."+t.Name)
 	}
+	who, _ := access.FromContext(r.Context())
 	out := make([]ProductSummary, 0, len(ps))
 	for _, p := range ps {
+		// What the caller may not read is not listed: not even its name.
+		if !s.access.Can(r.Context(), who, access.ActionRead, access.Resource{Domain: p.Domain, Product: p.Name}) {
+			continue
+		}
 		tables := byProduct[p.Domain+"."+p.Name]
 		if tables == nil {
 			tables = []string{}
@@ -81,6 +87,10 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	if err := s.authorize(r, access.ActionRead, id.Domain, id.Product); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p, err := s.reg.Product(ctx, id.Domain, id.Product)
 	if err != nil {
 		s.fail(w, r, err)

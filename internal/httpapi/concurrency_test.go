@@ -34,7 +34,7 @@ func (e *env) publishAll(table, mode string, bodies []string) []outcome {
 	for i, b := range bodies {
 		wg.Go(func() {
 			<-start
-			res, err := e.srv.Client().Post(e.srv.URL+publishPath(table, mode), ctCSV, bytes.NewReader([]byte(b)))
+			res, err := e.post(publishPath(table, mode), ctCSV, bytes.NewReader([]byte(b)))
 			if err != nil {
 				out[i].err = err
 				return
@@ -146,7 +146,7 @@ func TestConcurrentPublishes(t *testing.T) {
 		readErrs := make(chan error, 8)
 		for range 4 {
 			wg.Go(func() {
-				res, err := e.srv.Client().Post(e.srv.URL+"/api/v1/query", "application/json", queryBody("SELECT count(*) FROM retail.shop.items"))
+				res, err := e.post("/api/v1/query", "application/json", queryBody("SELECT count(*) FROM retail.shop.items"))
 				if err != nil {
 					readErrs <- err
 					return
@@ -213,6 +213,7 @@ func TestClientGoesAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
 	res, err := srv.Client().Do(req)
 	if err == nil {
 		res.Body.Close()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/demo"
+	"github.com/meshwork/meshwork/internal/platform"
 )
 
 // seedDemo applies the demo specs through the API and publishes the demo
@@ -24,7 +25,7 @@ func seedDemo(tb testing.TB, e *env) apply.Plan {
 		tb.Fatal(err)
 	}
 	plan := e.apply(tb, "", srcs...)
-	if err := demo.Seed(context.Background(), e.p.Applier, e.p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
+	if err := demo.Seed(platform.AsAdmin(context.Background()), e.p.Applier, e.p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
 		tb.Fatalf("demo.Seed: %v", err)
 	}
 	return plan

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
@@ -62,6 +63,17 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		srcs = append(srcs, apply.Source{Name: "request", Data: data})
 	}
 	plan, err := s.apply.Apply(r.Context(), srcs, dry)
+	if !dry || err != nil {
+		names := make([]string, len(srcs))
+		for i, src := range srcs {
+			names[i] = src.Name
+		}
+		var steps any
+		if plan != nil {
+			steps = plan.Steps
+		}
+		s.record(r, "apply", strings.Join(names, ","), err, map[string]any{"dryRun": dry, "steps": steps})
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,6 +122,11 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Before a byte of the upload is read.
+	if err := s.authorize(r, access.ActionPublish, id.Domain, id.Product); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	mode, err := lake.ParseMode(r.URL.Query().Get("mode"))
 	if err != nil {
 		s.fail(w, r, errs.Wrap(errs.Invalid, op, err, "%v", err))
@@ -134,6 +151,11 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := s.pub.Publish(r.Context(), publish.Request{Table: id, Mode: mode, Format: format, Body: body,
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), MaxRejects: maxRejects})
+	var report any = rep
+	if rep == nil {
+		_, _, report = errs.Public(err)
+	}
+	s.record(r, "publish", id.String(), err, report)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -209,6 +231,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		sum, err = query.WriteJSON(w, rows, maxRows)
 	}
 	if err != nil {
+		rows.Fail(err)
 		s.log.Warn("query result interrupted", "requestId", requestID(r.Context()), "rows", sum.Rows, "err", err)
 		if media != mediaJSON {
 			// The status line is sent and CSV and Arrow have no place for an

@@ -21,6 +21,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the separate DuckDB that writes Parquet test bodies
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/lake"
@@ -38,9 +39,17 @@ const (
 // env is a real platform over a temporary data directory, served by a real
 // HTTP server.
 type env struct {
-	p   *platform.Platform
-	srv *httptest.Server
-	cfg platform.Config
+	p     *platform.Platform
+	srv   *httptest.Server
+	cfg   platform.Config
+	token string // sent as the bearer unless a request sets Authorization itself
+}
+
+// as returns the same platform seen by the holder of token ("": no credential).
+func (e *env) as(token string) *env {
+	c := *e
+	c.token = token
+	return &c
 }
 
 // newEnv builds a platform with small engine limits; edit changes the
@@ -64,7 +73,20 @@ func newEnv(tb testing.TB, edit ...func(*platform.Config)) *env {
 	})
 	srv := httptest.NewServer(p.API)
 	tb.Cleanup(srv.Close) // runs before p.Close: cleanups are last in, first out
-	return &env{p: p, srv: srv, cfg: cfg}
+	return &env{p: p, srv: srv, cfg: cfg, token: p.AdminSecret}
+}
+
+// post sends a POST with the env's credential and leaves the answer to the caller; safe from many goroutines.
+func (e *env) post(path, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
+	}
+	return e.srv.Client().Do(req)
 }
 
 // response is a finished HTTP exchange.
@@ -85,6 +107,9 @@ func (e *env) doCtx(tb testing.TB, ctx context.Context, method, path string, bod
 	req, err := http.NewRequestWithContext(ctx, method, e.srv.URL+path, body)
 	if err != nil {
 		tb.Fatalf("new request %s %s: %v", method, path, err)
+	}
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
@@ -459,4 +484,57 @@ func parquetOf(tb testing.TB, csvText, columns string) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// sendJSON sends v as a JSON body with the env's credential.
+func (e *env) sendJSON(tb testing.TB, method, path string, v any) response {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatalf("encode %s %s body: %v", method, path, err)
+	}
+	return e.do(tb, method, path, bytes.NewReader(b), "Content-Type", "application/json")
+}
+
+// mintToken has the env's credential (an admin) create a token and returns
+// its secret and record.
+func (e *env) mintToken(tb testing.TB, req httpapi.TokenRequest) (string, access.Token) {
+	tb.Helper()
+	r := e.sendJSON(tb, "POST", "/api/v1/tokens", req)
+	r.wantStatus(tb, "POST /api/v1/tokens for "+req.Principal, http.StatusCreated)
+	var out struct {
+		Token  access.Token `json:"token"`
+		Secret string       `json:"secret"`
+	}
+	r.decode(tb, "token", &out)
+	if out.Secret == "" || out.Token.ID == "" {
+		tb.Fatalf("POST /api/v1/tokens for %s: secret %q, id %q; want both", req.Principal, out.Secret, out.Token.ID)
+	}
+	return out.Secret, out.Token
+}
+
+// grantRole has the env's credential grant a role and returns the grant.
+func (e *env) grantRole(tb testing.TB, req httpapi.GrantRequest) access.Grant {
+	tb.Helper()
+	r := e.sendJSON(tb, "POST", "/api/v1/grants", req)
+	r.wantStatus(tb, fmt.Sprintf("POST /api/v1/grants %+v", req), http.StatusCreated)
+	var out struct {
+		Grant access.Grant `json:"grant"`
+	}
+	r.decode(tb, "grant", &out)
+	return out.Grant
+}
+
+// principal makes a principal with a token of its own and the given grants
+// (made by the env's credential), and returns the platform as it sees it.
+func (e *env) principal(tb testing.TB, name string, grants ...httpapi.GrantRequest) *env {
+	tb.Helper()
+	secret, _ := e.mintToken(tb, httpapi.TokenRequest{Principal: name})
+	for _, g := range grants {
+		if g.Subject == "" {
+			g.Subject = name
+		}
+		e.grantRole(tb, g)
+	}
+	return e.as(secret)
 }

@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
+	"github.com/meshwork/meshwork/internal/audit"
 	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
@@ -33,8 +37,16 @@ type Config struct {
 	Applier   *apply.Applier
 	Publisher *publish.Publisher
 	Engine    *query.Engine
+	Gov       *governance.Governance
+	Audit     *audit.Log
+	Retain    Retainer // nil: no maintenance endpoint
 	Limits    Limits
 	Logger    *slog.Logger
+}
+
+// Retainer runs the retention job over every table.
+type Retainer interface {
+	RetainAll(ctx context.Context) (any, error)
 }
 
 // Server serves the REST API.
@@ -44,6 +56,10 @@ type Server struct {
 	apply  *apply.Applier
 	pub    *publish.Publisher
 	engine *query.Engine
+	gov    *governance.Governance
+	access *access.Store
+	audit  *audit.Log
+	retain Retainer
 	limits Limits
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -52,7 +68,7 @@ type Server struct {
 // New returns the API server.
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
-		limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -72,6 +88,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/products/{domain}/{product}", s.handleProduct)
 	s.mux.HandleFunc("POST /api/v1/products/{domain}/{product}/tables/{table}/publish", s.handlePublish)
 	s.mux.HandleFunc("POST /api/v1/query", s.handleQuery)
+	s.govRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -127,6 +144,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", id)
+	principal := ""
 	defer func() {
 		if p := recover(); p != nil {
 			if e, ok := p.(error); ok && errors.Is(e, http.ErrAbortHandler) {
@@ -138,7 +156,68 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.code,
-			"bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
+			"principal", principal, "bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
 	}()
+	if r.URL.Path != "/healthz" {
+		p, err := s.authenticate(r)
+		if err != nil {
+			sw.Header().Set("WWW-Authenticate", `Bearer realm="meshwork"`)
+			s.fail(sw, r, err)
+			return
+		}
+		principal = p.Name
+		r = r.WithContext(access.WithPrincipal(r.Context(), p))
+	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+// authenticate reads the bearer credential; every failure is audited.
+func (s *Server) authenticate(r *http.Request) (access.Principal, error) {
+	const op = "http.authenticate"
+	h := r.Header.Get("Authorization")
+	scheme, cred, _ := strings.Cut(h, " ")
+	var err error
+	var p access.Principal
+	switch {
+	case h == "":
+		err = errs.E(errs.Unauthenticated, op, "authentication required: send Authorization: Bearer <token>")
+	case !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "":
+		err = errs.E(errs.Unauthenticated, op, "the Authorization header must be: Bearer <token>")
+	default:
+		p, err = s.access.Authenticate(r.Context(), strings.TrimSpace(cred))
+		if err != nil && r.Context().Err() != nil {
+			return p, errs.Wrap(errs.Canceled, op, err, "the request was canceled")
+		}
+	}
+	if err != nil {
+		_, msg, _ := errs.Public(err)
+		s.audit.Append(audit.Event{Action: "auth", Resource: r.Method + " " + clipText(r.URL.Path, 200), Outcome: audit.Denied},
+			map[string]string{"reason": msg, "remote": r.RemoteAddr, "requestId": requestID(r.Context())})
+	}
+	return p, err
+}
+
+// record audits a change or a decision made by the caller of r.
+func (s *Server) record(r *http.Request, action, resource string, err error, details any) {
+	p, _ := access.FromContext(r.Context())
+	out := audit.OK
+	switch {
+	case err == nil:
+	case errs.Is(err, errs.Forbidden), errs.Is(err, errs.Unauthenticated), errs.Is(err, errs.GateFailed):
+		out = audit.Denied
+	default:
+		out = audit.Failed
+	}
+	if err != nil {
+		_, msg, _ := errs.Public(err)
+		details = map[string]any{"error": msg, "request": details}
+	}
+	s.audit.Append(audit.Event{Principal: p.Name, Action: action, Resource: resource, Outcome: out}, details)
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
