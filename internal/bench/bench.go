@@ -34,13 +34,14 @@ type Config struct {
 
 // Results holds every figure of a run.
 type Results struct {
-	Scale    float64
-	Machine  string
-	Publish  []PublishResult
-	Queries  []QueryResult
-	Latency  LatencyResult
-	Started  time.Time
-	Duration time.Duration
+	Scale      float64
+	Machine    string
+	Publish    []PublishResult
+	Queries    []QueryResult
+	Latency    LatencyResult
+	Governance GovernanceResult
+	Started    time.Time
+	Duration   time.Duration
 }
 
 // Run runs the benchmark.
@@ -90,11 +91,15 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 		return nil, err
 	}
 	defer ref.Close()
-	api := &apiClient{base: base, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	api := &apiClient{base: base, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}, token: p.AdminSecret}
 
 	c.Log.Info("seeding the mesh", "scale", c.Scale)
-	if err := seed(ctx, p, c.Scale); err != nil {
+	if err := seed(platform.AsAdmin(ctx), p, c.Scale); err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
+	}
+	consumer, err := consumerToken(ctx, p)
+	if err != nil {
+		return nil, err
 	}
 	if !c.SkipPublish {
 		c.Log.Info("publish benchmark")
@@ -106,7 +111,7 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 	}
 	if !c.SkipTPCH {
 		c.Log.Info("TPC-H benchmark")
-		qr, err := benchTPCH(ctx, p, ref, api, c.Scale, c.Runs, c.Log)
+		qr, err := benchTPCH(ctx, p, ref, api, api.as(consumer), c.Scale, c.Runs, c.Log)
 		if err != nil {
 			return nil, fmt.Errorf("TPC-H benchmark: %w", err)
 		}
@@ -118,6 +123,11 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 		return nil, fmt.Errorf("latency benchmark: %w", err)
 	}
 	res.Latency = lr
+	gr, err := benchGovernance(ctx, p, consumer, c.LatencyCalls)
+	if err != nil {
+		return nil, fmt.Errorf("governance benchmark: %w", err)
+	}
+	res.Governance = gr
 	res.Duration = time.Since(res.Started)
 	return res, nil
 }

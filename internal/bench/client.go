@@ -14,8 +14,16 @@ import (
 
 // apiClient calls the REST API the way any client would.
 type apiClient struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	token string // bearer
+}
+
+// as is the same client presenting another token.
+func (a *apiClient) as(token string) *apiClient {
+	c := *a
+	c.token = token
+	return &c
 }
 
 // queryResult is the JSON answer of the query API.
@@ -31,6 +39,7 @@ func (a *apiClient) query(ctx context.Context, sqlText string) (*queryResult, er
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+a.token)
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return nil, err
@@ -62,6 +71,7 @@ func (a *apiClient) publish(ctx context.Context, table [3]string, path string, f
 		return nil, err
 	}
 	req.Header.Set("Content-Type", f.ContentType())
+	req.Header.Set("Authorization", "Bearer "+a.token)
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ const (
 	TargetPublishRatio = 0.7  // publish throughput >= 0.7x DuckDB's COPY
 	TargetTPCHRatio    = 1.10 // TPC-H total through Meshwork <= 1.10x plain DuckDB
 	TargetP50          = 5 * time.Millisecond
+	TargetGovernance   = time.Millisecond // what authorization, policy and masking may add to a trivial query (p50)
 )
 
 // Markdown writes the results as a Markdown document.
@@ -40,22 +41,41 @@ func (r *Results) Markdown(w io.Writer, command string) {
 	if len(r.Queries) > 0 {
 		fmt.Fprintln(w, "### TPC-H, 22 queries (median of the runs)")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| query | rows | Meshwork ms | DuckDB ms | ratio | same result |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
-		var mt, dt time.Duration
+		fmt.Fprintln(w, "Meshwork runs each query twice: as the admin (nothing masked; its result is compared with DuckDB's) and as")
+		fmt.Fprintln(w, "a consumer of every domain without the unmask right, who reads the PII columns masked by the default policy")
+		fmt.Fprintln(w, "bundle: `c_name` and `c_address` hashed, `c_phone` down to its last four digits (so Q22's answer, which")
+		fmt.Fprintln(w, "groups on phone prefixes, differs by design).")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| query | rows | Meshwork admin ms | Meshwork consumer ms | DuckDB ms | admin ratio | consumer ratio | same result |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|")
+		var mt, ct, dt time.Duration
 		same := true
 		for _, q := range r.Queries {
 			mt += q.Mesh
+			ct += q.Consumer
 			dt += q.DuckDB
 			same = same && q.Same
-			fmt.Fprintf(w, "| Q%d | %d | %.1f | %.1f | %.2fx | %v |\n", q.N, q.Rows, ms(q.Mesh), ms(q.DuckDB), q.Ratio(), yes(q.Same))
+			fmt.Fprintf(w, "| Q%d | %d | %.1f | %.1f | %.1f | %.2fx | %.2fx | %v |\n", q.N, q.Rows, ms(q.Mesh), ms(q.Consumer), ms(q.DuckDB),
+				q.Ratio(), q.ConsumerRatio(), yes(q.Same))
 		}
-		ratio := mt.Seconds() / dt.Seconds()
-		fmt.Fprintf(w, "| **total** | | **%.1f** | **%.1f** | **%.2fx** %s | %v |\n\n", ms(mt), ms(dt), ratio, verdict(ratio <= TargetTPCHRatio), yes(same))
+		ratio, cratio := mt.Seconds()/dt.Seconds(), ct.Seconds()/dt.Seconds()
+		fmt.Fprintf(w, "| **total** | | **%.1f** | **%.1f** | **%.1f** | **%.2fx** %s | **%.2fx** %s | %v |\n\n", ms(mt), ms(ct), ms(dt),
+			ratio, verdict(ratio <= TargetTPCHRatio), cratio, verdict(cratio <= TargetTPCHRatio), yes(same))
 	}
 	l := r.Latency
 	fmt.Fprintf(w, "### Trivial query through the API\n\n`%s`, %d sequential calls on one keep-alive connection:\n", l.Query, l.Calls)
 	fmt.Fprintf(w, "p50 **%.2f ms** %s, p99 %.2f ms, max %.2f ms (target p50 < 5 ms).\n\n", ms(l.P50), verdict(l.P50 < TargetP50), ms(l.P99), ms(l.Max))
+	g := r.Governance
+	if g.Calls > 0 {
+		fmt.Fprintf(w, "### What governance adds to a trivial query\n\n`%s` as a consumer who sees `c_name` and `c_phone`\n", g.Query)
+		fmt.Fprintf(w, "masked, in-process (no HTTP), %d calls each, p50:\n\n", g.Calls)
+		fmt.Fprintln(w, "| step | p50 ms |")
+		fmt.Fprintln(w, "|---|---:|")
+		fmt.Fprintf(w, "| engine without governance | %.3f |\n", ms(g.Ungoverned))
+		fmt.Fprintf(w, "| engine with authorization, query policy and masking | %.3f |\n", ms(g.Governed))
+		fmt.Fprintf(w, "| token authentication | %.3f |\n", ms(g.Authenticate))
+		fmt.Fprintf(w, "| **added by governance** | **%.3f** %s |\n\n", ms(g.Overhead()), verdict(g.Overhead() <= TargetGovernance))
+	}
 	fmt.Fprint(w, readingNotes)
 }
 
@@ -94,6 +114,16 @@ func (r *Results) Met() bool {
 		dt += q.DuckDB
 	}
 	if len(r.Queries) > 0 && mt.Seconds()/dt.Seconds() > TargetTPCHRatio {
+		return false
+	}
+	var ct time.Duration
+	for _, q := range r.Queries {
+		ct += q.Consumer
+	}
+	if len(r.Queries) > 0 && ct.Seconds()/dt.Seconds() > TargetTPCHRatio {
+		return false
+	}
+	if r.Governance.Calls > 0 && r.Governance.Overhead() > TargetGovernance {
 		return false
 	}
 	return r.Latency.P50 < TargetP50

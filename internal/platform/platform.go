@@ -16,7 +16,10 @@ import (
 
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 
+	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
+	"github.com/meshwork/meshwork/internal/audit"
+	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/publish"
@@ -32,6 +35,9 @@ type Config struct {
 	QueryTimeout time.Duration // longest a query may run
 	MaxUpload    int64         // largest publish upload in bytes
 	MaxRows      int64         // most rows a query returns
+	PolicyDir    string        // Rego policy bundle; "": the embedded default
+	OIDC         access.OIDCConfig
+	AdminToken   string // registered as an admin token at start (MESH_ADMIN_TOKEN); "": one is made on first start
 	Logger       *slog.Logger
 }
 
@@ -49,7 +55,15 @@ type Platform struct {
 	Engine    *query.Engine
 	API       *httpapi.Server
 	DuckDB    *sql.DB
+	Access    *access.Store
+	Audit     *audit.Log
+	Gov       *governance.Governance
 
+	// AdminSecret is the admin token made on this start: set only on a data
+	// directory's first start (or when AdminToken was new), to be shown once.
+	AdminSecret string
+
+	log     *slog.Logger
 	closers []func() error
 }
 
@@ -61,7 +75,7 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if err := os.MkdirAll(c.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	p := &Platform{}
+	p := &Platform{log: c.Logger}
 	defer func() {
 		if err != nil {
 			p.Close()
@@ -73,6 +87,33 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	}
 	p.closers = append(p.closers, db.Close)
 	if p.Registry, err = registry.Open(ctx, db); err != nil {
+		return nil, err
+	}
+	if p.Audit, err = audit.Open(ctx, db, c.Logger); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Audit.Close)
+	if p.Access, err = access.Open(ctx, db, access.Config{OIDC: c.OIDC, Logger: c.Logger}); err != nil {
+		return nil, err
+	}
+	secret, created, err := p.Access.EnsureAdmin(ctx, c.AdminToken)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		p.Audit.Append(audit.Event{Principal: "system", Action: "token.create", Resource: "principal:admin", Outcome: audit.OK},
+			map[string]any{"bootstrap": true, "fromEnvironment": c.AdminToken != ""})
+		if c.AdminToken == "" {
+			p.AdminSecret = secret
+		}
+	}
+	pol, err := loadPolicy(ctx, c.PolicyDir)
+	if err != nil {
+		return nil, err
+	}
+	p.Gov = governance.New(p.Access, pol)
+	hashKey, err := maskKey(filepath.Join(c.Data, "mask.key"))
+	if err != nil {
 		return nil, err
 	}
 	if p.Lake, err = lake.Open(ctx, db, sqlcat.SQLite, filepath.Join(c.Data, "warehouse")); err != nil {
@@ -96,15 +137,17 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 		return nil, err
 	}
 	p.closers = append(p.closers, p.DuckDB.Close)
-	p.Engine, err = query.NewEngine(ctx, query.EngineConfig{DuckDB: p.DuckDB, Lake: p.Lake, Tables: p.Registry, Timeout: c.QueryTimeout, Logger: c.Logger})
+	p.Engine, err = query.NewEngine(ctx, query.EngineConfig{DuckDB: p.DuckDB, Lake: p.Lake, Tables: p.Registry,
+		Governor: p.Gov, HashKey: hashKey, Audit: p.Audit, OnDone: p.auditQuery, Timeout: c.QueryTimeout, Logger: c.Logger})
 	if err != nil {
 		return nil, err
 	}
 	p.Publisher = publish.New(publish.Config{DuckDB: p.DuckDB, Lake: p.Lake, Registry: p.Registry, Guard: p.Engine.Guard(),
-		Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger})
-	p.Applier = apply.New(p.Registry, p.Lake, c.Logger)
+		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger})
+	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
-		Engine: p.Engine, Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
+		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p},
+		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
 	return p, nil
 }
 
