@@ -49,8 +49,9 @@ func (e usageError) Error() string { return string(e) }
 
 // client talks to a Meshwork server.
 type client struct {
-	base string
-	http *http.Client
+	base  string
+	token string // the bearer token ($MESH_TOKEN); never printed
+	http  *http.Client
 }
 
 func newClient(getenv func(string) string) *client {
@@ -58,7 +59,7 @@ func newClient(getenv func(string) string) *client {
 	if base == "" {
 		base = "http://127.0.0.1:8080"
 	}
-	return &client{base: base, http: &http.Client{}}
+	return &client{base: base, token: strings.TrimSpace(getenv("MESH_TOKEN")), http: &http.Client{}}
 }
 
 // apiError is an error envelope from the server.
@@ -67,9 +68,24 @@ type apiError struct {
 	Code    string          `json:"code"`
 	Message string          `json:"message"`
 	Details json.RawMessage `json:"details"`
+	Hint    string          `json:"-"` // what the user can do about it
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code) }
+func (e *apiError) Error() string {
+	s := fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code)
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+// authHint is what a 401 tells the user, depending on whether a token was sent.
+func (c *client) authHint() string {
+	if c.token == "" {
+		return "set MESH_TOKEN to an API token (the admin token 'mesh serve' printed, or one from 'mesh token create')"
+	}
+	return "the token in MESH_TOKEN was not accepted (mistyped, expired or revoked); set MESH_TOKEN to a valid token"
+}
 
 // do sends a request and returns the response body of a 2xx answer; any
 // other answer becomes an *apiError.
@@ -80,6 +96,9 @@ func (c *client) do(ctx context.Context, method, path string, body io.Reader, he
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -94,19 +113,44 @@ func (c *client) do(ctx context.Context, method, path string, body io.Reader, he
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err := json.Unmarshal(b, &env); err != nil || env.Error.Message == "" {
-		return nil, &apiError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(b))}
+		env.Error = apiError{Code: "http", Message: strings.TrimSpace(string(b))}
 	}
 	env.Error.Status = resp.StatusCode
+	if resp.StatusCode == http.StatusUnauthorized {
+		env.Error.Hint = c.authHint()
+	}
 	return nil, &env.Error
 }
 
-func (c *client) getJSON(ctx context.Context, path string, v any) error {
-	resp, err := c.do(ctx, http.MethodGet, path, nil, nil)
+// sendJSON sends in (nil: no body) as JSON and decodes a 2xx answer into out (nil: discard it).
+func (c *client) sendJSON(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	h := map[string]string{"Accept": "application/json"}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+		h["Content-Type"] = "application/json"
+	}
+	resp, err := c.do(ctx, method, path, body, h)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	return json.NewDecoder(resp.Body).Decode(v)
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read the server's answer: %w", err)
+	}
+	return nil
+}
+
+func (c *client) getJSON(ctx context.Context, path string, v any) error {
+	return c.sendJSON(ctx, http.MethodGet, path, nil, v)
 }
 
 // printDetails prints an API error's details (diagnostics, a publish report) indented.
@@ -306,4 +350,42 @@ func reorder(args []string) []string {
 		pos = append(pos, a)
 	}
 	return append(flags, pos...)
+}
+
+// flagsFirst is reorder for fs: it knows which of fs's flags are booleans
+// (they take no value), lets a flag's value start with "-" as the flag
+// package does, and keeps everything after "--" positional.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || len(a) == 1 {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // the parser names it
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	if len(pos) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), pos...)
 }

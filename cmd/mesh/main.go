@@ -6,8 +6,19 @@
 //	mesh query "SQL"                         query the mesh
 //	mesh products | describe DOMAIN.PRODUCT  browse the catalog
 //	mesh bench                               measure publish and query speed
+//	mesh whoami                              show who the server takes you for
+//	mesh token create|list|revoke            manage API tokens (admins)
+//	mesh grant|revoke|grants                 give, take back and list roles on domains and products
+//	mesh access request|list|approve|deny    ask for access to a product, and decide requests
+//	mesh policy test DIR | policy version    run Rego policy tests locally; show the server's policies
+//	mesh audit verify                        check the audit log's hash chain
+//	mesh retention run                       enforce every table's retention now
 //
-// Client commands find the server through MESH_URL (default http://127.0.0.1:8080).
+// Client commands find the server through MESH_URL (default
+// http://127.0.0.1:8080) and authenticate with the API token in MESH_TOKEN
+// (sent as a bearer token; never printed). On a data directory's first
+// start, mesh serve prints an admin token; with it, mesh token create makes
+// tokens for everyone else and mesh grant gives them roles.
 package main
 
 import (
@@ -32,7 +43,30 @@ Usage:
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
-Client commands talk to the server at $MESH_URL (default http://127.0.0.1:8080).
+Governance:
+  mesh whoami                                         show your principal, groups and attributes
+  mesh token create --principal NAME [--group G]... [--attr k=v]... [--expires 30d]
+                                                      make an API token (admins); prints its secret once
+  mesh token list [--principal NAME]                  list API tokens
+  mesh token revoke ID                                revoke an API token
+  mesh grant ROLE PRINCIPAL|group:NAME SCOPE [--expires 30d]
+                                                      give a role (admin, owner, publisher, consumer,
+                                                      unmask) on SCOPE: DOMAIN[.PRODUCT], or platform
+                                                      for admin
+  mesh revoke GRANT_ID | ROLE SUBJECT SCOPE           take a grant back
+  mesh grants [DOMAIN[.PRODUCT]]                      list grants
+  mesh access request DOMAIN.PRODUCT --purpose "..." [--role consumer]
+                                                      ask a product's owners for access
+  mesh access list [--status pending]                 list access requests you filed or may decide
+  mesh access approve ID [--expires 90d]              approve a request (grants the role)
+  mesh access deny ID --reason "..."                  deny a request
+  mesh policy test DIR                                run the Rego tests of a policy bundle, locally
+  mesh policy version                                 print the version of the server's policies
+  mesh audit verify                                   check the audit log's hash chain (admins)
+  mesh retention run                                  enforce every table's retention now (admins)
+
+Client commands talk to the server at $MESH_URL (default http://127.0.0.1:8080)
+and authenticate with the API token in $MESH_TOKEN.
 Run 'mesh COMMAND -h' for a command's flags.
 `
 
@@ -55,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	var err error
 	switch cmd {
 	case "serve":
-		err = cmdServe(ctx, rest, stderr)
+		err = cmdServe(ctx, rest, stderr, getenv)
 	case "apply":
 		err = cmdApply(ctx, rest, stdout, getenv)
 	case "publish":
@@ -68,6 +102,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdDescribe(ctx, rest, stdout, getenv)
 	case "bench":
 		err = cmdBench(ctx, rest, stdout, stderr)
+	case "whoami":
+		err = cmdWhoami(ctx, rest, stdout, getenv)
+	case "token":
+		err = cmdToken(ctx, rest, stdout, stderr, getenv)
+	case "grant":
+		err = cmdGrant(ctx, rest, stdout, getenv)
+	case "revoke":
+		err = cmdRevoke(ctx, rest, stdout, getenv)
+	case "grants":
+		err = cmdGrants(ctx, rest, stdout, getenv)
+	case "access":
+		err = cmdAccess(ctx, rest, stdout, getenv)
+	case "policy":
+		err = cmdPolicy(ctx, rest, stdout, getenv)
+	case "audit":
+		err = cmdAudit(ctx, rest, stdout, getenv)
+	case "retention":
+		err = cmdRetention(ctx, rest, stdout, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "mesh", version)
 	case "help", "-h", "--help":

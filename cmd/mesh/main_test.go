@@ -19,6 +19,8 @@ import (
 )
 
 // server runs a platform in a temporary directory behind a real HTTP server.
+// The environment it returns holds the admin token of the fresh data
+// directory in MESH_TOKEN; as(getenv, token) runs as someone else.
 func server(t *testing.T) (*platform.Platform, func(string) string) {
 	t.Helper()
 	c := platform.Defaults(t.TempDir())
@@ -32,15 +34,32 @@ func server(t *testing.T) (*platform.Platform, func(string) string) {
 		srv.Close()
 		p.Close()
 	})
-	return p, env(srv.URL + "/")
+	if p.AdminSecret == "" {
+		t.Fatal("platform.Open of a fresh data directory made no admin token")
+	}
+	return p, env(srv.URL+"/", p.AdminSecret)
 }
 
-func env(url string) func(string) string {
+// env is an environment with MESH_URL and MESH_TOKEN ("": unset).
+func env(url, token string) func(string) string {
 	return func(k string) string {
-		if k == "MESH_URL" {
+		switch k {
+		case "MESH_URL":
 			return url
+		case "MESH_TOKEN":
+			return token
 		}
 		return ""
+	}
+}
+
+// as is getenv with MESH_TOKEN set to token ("": unset).
+func as(getenv func(string) string, token string) func(string) string {
+	return func(k string) string {
+		if k == "MESH_TOKEN" {
+			return token
+		}
+		return getenv(k)
 	}
 }
 
@@ -310,7 +329,7 @@ func TestProductsAndDescribe(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	getenv := env("http://127.0.0.1:1") // never reached
+	getenv := env("http://127.0.0.1:1", "") // never reached
 	tests := []struct {
 		args   []string
 		code   int
@@ -350,10 +369,13 @@ func TestUnreachableServer(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	for _, args := range [][]string{{"products"}, {"describe", "a.b"}, {"query", "SELECT 1"}, {"apply", "-f", "testdata/specs"}} {
-		code, _, errOut := mesh(t, env(url), args...)
+		code, _, errOut := mesh(t, env(url, "mesh_x"), args...)
 		want := "cannot reach Meshwork at " + url + " (set MESH_URL)"
 		if code != 1 || !strings.Contains(errOut, want) {
 			t.Errorf("mesh %v against a dead server = exit %d, stderr %q, want 1 and %q", args, code, errOut, want)
+		}
+		if strings.Contains(errOut, "mesh_x") {
+			t.Errorf("mesh %v against a dead server printed the token: %q", args, errOut)
 		}
 	}
 	// Without MESH_URL the default address is used (and named if nothing answers there).

@@ -9,13 +9,37 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/demo"
 	"github.com/meshwork/meshwork/internal/platform"
 )
 
-func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+// demoTokenFile keeps the demo's tokens in the data directory, readable by
+// its owner only, so that a restarted demo can still be used.
+const demoTokenFile = "demo-tokens.txt"
+
+func demoTokens(ctx context.Context, p *platform.Platform, dir string, stderr io.Writer) error {
+	ts, err := demo.Tokens(ctx, p.Access)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if err := demo.WriteTokens(&b, ts); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, demoTokenFile)
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("write the demo tokens: %w", err)
+	}
+	fmt.Fprintf(stderr, "\nDemo tokens (also in %s). Use one with: export MESH_TOKEN=<token>\n\n%s\n", path, b.String())
+	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	o := platform.Defaults("mesh-data")
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the REST API")
@@ -28,6 +52,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int64Var(&o.MaxUpload, "max-upload", o.MaxUpload, "largest publish upload, in bytes")
 	fs.Int64Var(&o.MaxRows, "max-rows", o.MaxRows, "most rows a query returns")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.PolicyDir, "policy-dir", "", "Rego policy bundle directory (default: the embedded bundle)")
+	fs.StringVar(&o.OIDC.Issuer, "oidc-issuer", "", "accept JWTs from this OpenID Connect issuer")
+	fs.StringVar(&o.OIDC.Audience, "oidc-audience", "", "the audience OIDC tokens must carry")
+	fs.StringVar(&o.OIDC.PrincipalClaim, "oidc-principal-claim", "sub", "the claim that names the principal")
+	fs.StringVar(&o.OIDC.GroupsClaim, "oidc-groups-claim", "groups", "the claim that lists the principal's groups")
+	fs.DurationVar(&o.OIDC.ClockSkew, "oidc-clock-skew", time.Minute, "clock skew allowed on OIDC token times")
+	maintain := fs.Duration("maintenance-interval", time.Hour, "how often retention is enforced (0: never)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -37,11 +68,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	o.Logger = log
+	o.AdminToken = getenv("MESH_ADMIN_TOKEN")
 	p, err := platform.Open(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	if p.AdminSecret != "" {
+		// Shown once: only its hash is kept.
+		fmt.Fprintf(stderr, "\nThe admin token (shown only now; keep it safe):\n\n    %s\n\n", p.AdminSecret)
+	}
 	if *withDemo {
 		existing, err := p.Registry.Products(ctx)
 		if err != nil {
@@ -49,12 +85,25 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		if len(existing) == 0 {
 			log.Info("seeding the demo mesh", "scale", *scale)
-			if err := demo.Seed(ctx, p.Applier, p.Publisher, *scale, log); err != nil {
+			if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, *scale, log); err != nil {
+				return err
+			}
+			if err := demoTokens(ctx, p, o.Data, stderr); err != nil {
 				return err
 			}
 		} else {
-			log.Info("the data directory already holds products: not seeding the demo")
+			log.Info("the data directory already holds products: not seeding the demo",
+				"tokens", filepath.Join(o.Data, demoTokenFile))
 		}
+	}
+	if *maintain > 0 {
+		mctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.Maintain(mctx, *maintain)
+		}()
+		defer func() { stop(); <-done }() // before p.Close
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
