@@ -68,6 +68,18 @@ func denied(op string, ds []policy.Denial) error {
 	return errs.WithDetails(errs.E(errs.GateFailed, op, "%s", msg), map[string]any{"policy": ds})
 }
 
+// MeasurePublish implements publish.PolicyGate: the columns the publish
+// policies need measured.
+func (g *Governance) MeasurePublish(ctx context.Context, in policy.PublishInput) ([]string, error) {
+	const op = "governance.MeasurePublish"
+	p, err := caller(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	in.Principal = g.policyPrincipal(ctx, p, access.Resource{Domain: in.Table.Domain, Product: in.Table.Product})
+	return g.policy.Load().Measure(ctx, in)
+}
+
 // CheckPublish implements publish.PolicyGate: the publish policies judge
 // the data about to be released. (Who may publish is checked before the
 // upload is read.)

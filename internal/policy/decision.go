@@ -39,6 +39,34 @@ func (e *Engine) Publish(ctx context.Context, in PublishInput) ([]Denial, error)
 	return denials(op, publishQuery, t.Value)
 }
 
+// Measure evaluates data.meshwork.publish.measure, the set of column names
+// whose statistics the publish rules read; undefined means none.
+func (e *Engine) Measure(ctx context.Context, in PublishInput) ([]string, error) {
+	const op = "policy.Measure"
+	v, err := in.value()
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, op, err, "the contract cannot be given to the policy")
+	}
+	t, err := eval(ctx, op, e.measure, v)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	set, ok := t.Value.(ast.Set)
+	if !ok {
+		return nil, errs.E(errs.Internal, op, "policy %s is a %s, not a set of column names", measureQuery, ast.ValueName(t.Value))
+	}
+	var out []string
+	for _, m := range set.Slice() {
+		s, ok := m.Value.(ast.String)
+		if !ok {
+			return nil, errs.E(errs.Internal, op, "policy %s holds %s, not a column name", measureQuery, limit(m.String()))
+		}
+		out = append(out, string(s))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // Query evaluates data.meshwork.query.decision, an object
 // {"masks": {column: method}, "row_filters": [{column, values, rule}], "deny": [denial]}
 // (see bundle/README.md). A mask method other than MaskNull, MaskHash,

@@ -21,6 +21,7 @@ import (
 const (
 	applyQuery   = "data.meshwork.apply.deny"
 	publishQuery = "data.meshwork.publish.deny"
+	measureQuery = "data.meshwork.publish.measure"
 	queryQuery   = "data.meshwork.query.decision"
 )
 
@@ -41,6 +42,7 @@ type Engine struct {
 	version string
 	apply   rego.PreparedEvalQuery
 	publish rego.PreparedEvalQuery
+	measure rego.PreparedEvalQuery
 	query   rego.PreparedEvalQuery
 }
 
@@ -83,7 +85,7 @@ func load(ctx context.Context, fsys fs.FS, display func(string) string) (*Engine
 	for _, q := range []struct {
 		query string
 		dst   *rego.PreparedEvalQuery
-	}{{applyQuery, &e.apply}, {publishQuery, &e.publish}, {queryQuery, &e.query}} {
+	}{{applyQuery, &e.apply}, {publishQuery, &e.publish}, {measureQuery, &e.measure}, {queryQuery, &e.query}} {
 		pq, err := rego.New(
 			rego.Query(q.query),
 			rego.Compiler(compiler),

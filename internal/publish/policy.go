@@ -15,6 +15,10 @@ import (
 
 // PolicyGate decides whether data may be released. The platform fills the principal from ctx.
 type PolicyGate interface {
+	// MeasurePublish names the columns whose statistics the publish
+	// policies read (in has no contract, rows or stats yet): only those are
+	// measured, so a policy that needs nothing costs nothing.
+	MeasurePublish(ctx context.Context, in policy.PublishInput) ([]string, error)
 	CheckPublish(ctx context.Context, in policy.PublishInput) ([]policy.Denial, error)
 }
 
@@ -24,7 +28,8 @@ const hashedPattern = `^([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$`
 
 // classified is a column the policy gate measures.
 type classified struct {
-	col policy.Column
+	col     policy.Column
+	measure bool // the policies read its statistics
 	// The positions of its null and not-hashed counts among the gate's
 	// aggregate expressions.
 	nulls, notHashed int
@@ -84,6 +89,9 @@ func customProperties(cps []spec.CustomProperty) map[string]string {
 func policyStatsExprs(cols []classified, offset int) []string {
 	var exprs []string
 	for i := range cols {
+		if !cols[i].measure {
+			continue
+		}
 		q := lake.Quote(cols[i].col.Name)
 		cols[i].nulls = offset + len(exprs)
 		exprs = append(exprs, fmt.Sprintf("count(*) - count(%s)", q))
@@ -92,6 +100,36 @@ func policyStatsExprs(cols []classified, offset int) []string {
 			q, q, lake.Literal(hashedPattern)))
 	}
 	return exprs
+}
+
+// chooseMeasured asks the policy gate which classified columns to measure.
+func (p *Publisher) chooseMeasured(ctx context.Context, req Request, cols []classified) error {
+	if len(cols) == 0 {
+		return nil
+	}
+	in := policy.PublishInput{
+		Table:   policy.TableRef{Domain: req.Table.Domain, Product: req.Table.Product, Name: req.Table.Table},
+		Mode:    string(req.Mode),
+		Columns: make([]policy.Column, len(cols)),
+	}
+	for i, c := range cols {
+		in.Columns[i] = c.col
+	}
+	names, err := p.policy.MeasurePublish(ctx, in)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errs.Wrap(errs.KindOf(err), "publish.chooseMeasured", err, "the publish policies of %s cannot be evaluated", req.Table)
+	}
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	for i := range cols {
+		cols[i].measure = want[cols[i].col.Name]
+	}
+	return nil
 }
 
 // checkPolicy asks the policy gate whether the measured data may be
@@ -106,7 +144,9 @@ func (p *Publisher) checkPolicy(ctx context.Context, req Request, tbl *registry.
 	stats := make(map[string]policy.ColumnStats, len(measured))
 	for i, c := range measured {
 		cols[i] = c.col
-		stats[c.col.Name] = policy.ColumnStats{Nulls: int64(values[c.nulls]), NotHashed: int64(values[c.notHashed])}
+		if c.measure {
+			stats[c.col.Name] = policy.ColumnStats{Nulls: int64(values[c.nulls]), NotHashed: int64(values[c.notHashed])}
+		}
 	}
 	in := policy.PublishInput{
 		Table:    policy.TableRef{Domain: req.Table.Domain, Product: req.Table.Product, Name: req.Table.Table},

@@ -421,6 +421,9 @@ func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *
 	var measured []classified
 	if p.policy != nil {
 		measured = policyColumns(tbl)
+		if err := p.chooseMeasured(ctx, req, measured); err != nil {
+			return err
+		}
 		extra = append(extra, policyStatsExprs(measured, len(extra))...)
 	}
 	rewrite := func(ctx context.Context, q string) (string, error) {

@@ -56,3 +56,13 @@ test_other_classifications_not_checked if {
 	})
 	count(publish.deny) == 0 with input as doc
 }
+
+test_measure_only_hashed_classifications if {
+	publish.measure == {"card"} with input as {
+		"columns": [
+			{"name": "card", "classification": "card_number"},
+			{"name": "email", "classification": "pii"},
+			{"name": "price", "classification": "confidential"},
+		],
+	}
+}
