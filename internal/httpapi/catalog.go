@@ -106,6 +106,8 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	who, _ := access.FromContext(ctx)
+	mayPublish := s.access.Can(ctx, who, access.ActionPublish, access.Resource{Domain: id.Domain, Product: id.Product})
 	d := ProductDetail{Product: *p, Contracts: cs, Tables: []TableDetail{}}
 	if d.Contracts == nil {
 		d.Contracts = []registry.Contract{}
@@ -137,8 +139,28 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		}
 		if last != nil {
 			td.LastPublish = last.Report
+			if !mayPublish {
+				// Rejected rows are quoted from the upload, unmasked and
+				// unfiltered: only those who may publish see them.
+				td.LastPublish = withoutRejectedRows(last.Report)
+			}
 		}
 		d.Tables = append(d.Tables, td)
 	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// withoutRejectedRows drops the rejected-row examples of a stored publish
+// report, which quote the upload as it was sent.
+func withoutRejectedRows(report json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(report, &m); err != nil {
+		return nil
+	}
+	delete(m, "rejectedExamples")
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return b
 }

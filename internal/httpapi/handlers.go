@@ -151,9 +151,13 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := s.pub.Publish(r.Context(), publish.Request{Table: id, Mode: mode, Format: format, Body: body,
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), MaxRejects: maxRejects})
-	var report any = rep
-	if rep == nil {
-		_, _, report = errs.Public(err)
+	// The audit keeps the report without its rejected-row examples: they
+	// quote the upload, and the log can never be edited.
+	var report any
+	if rep != nil {
+		trimmed := *rep
+		trimmed.Rejects = nil
+		report = trimmed
 	}
 	s.record(r, "publish", id.String(), err, report)
 	if err != nil {

@@ -123,8 +123,16 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 	qctx, cancel := context.WithTimeout(ctx, timeout)
 	conn, err := e.db.Conn(qctx)
 	if err != nil {
+		if qctx.Err() != nil {
+			err = userError(qctx, err, timeout, e.hide, false)
+		} else {
+			err = errs.Wrap(errs.Unavailable, op, err, "the query engine is not available")
+		}
 		cancel()
-		return nil, errs.Wrap(errs.Unavailable, op, err, "the query engine is not available")
+		if e.onDone != nil {
+			e.onDone(ctx, Record{SQL: sqlText, Duration: time.Since(started), Err: err})
+		}
+		return nil, err
 	}
 	b := &binder{v: e.views, snapshots: map[string]int64{}}
 	var rw Rewritten
