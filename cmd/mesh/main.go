@@ -1,4 +1,4 @@
-// Mesh is Meshwork, a self-serve data mesh platform in one binary.
+// Package main is the mesh command: Meshwork, a self-serve data mesh platform in one binary.
 //
 //	mesh serve [--demo]                      run the platform (REST API on :8080)
 //	mesh apply -f FILE|DIR [--dry-run]       declare products and contracts

@@ -155,6 +155,16 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
 }
 
+// grantScope is where the grant right is needed to give or take back role
+// on domain.product: owners grant on what they own; the admin role only an
+// admin grants.
+func grantScope(role access.Role, domain, product string) (string, string) {
+	if role == access.RoleAdmin {
+		return "", ""
+	}
+	return domain, product
+}
+
 // GrantRequest is the body of POST /api/v1/grants.
 type GrantRequest struct {
 	Role    access.Role `json:"role"`
@@ -171,11 +181,7 @@ func (s *Server) handleGrantCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// Owners grant on what they own; the admin role only an admin grants.
-	domain, product := req.Domain, req.Product
-	if req.Role == access.RoleAdmin {
-		domain, product = "", ""
-	}
+	domain, product := grantScope(req.Role, req.Domain, req.Product)
 	if err := s.authorize(r, access.ActionGrant, domain, product); err != nil {
 		s.fail(w, r, err)
 		return
@@ -235,10 +241,7 @@ func (s *Server) handleGrantRevoke(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	domain, product := found.Domain, found.Product
-	if found.Role == access.RoleAdmin {
-		domain, product = "", ""
-	}
+	domain, product := grantScope(found.Role, found.Domain, found.Product)
 	if err := s.authorize(r, access.ActionGrant, domain, product); err != nil {
 		s.fail(w, r, err)
 		return
