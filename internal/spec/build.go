@@ -110,6 +110,7 @@ func buildProduct(m map[string]any) *Product {
 		APIVersion: str(m, "apiVersion"), Kind: str(m, "kind"), ID: str(m, "id"), Name: str(m, "name"),
 		Version: str(m, "version"), Status: str(m, "status"), Domain: str(m, "domain"), Tenant: str(m, "tenant"),
 		Description: buildDescription(m), Tags: stringList(m, "tags"), Team: buildTeam(m), Support: buildSupport(m),
+		CustomProperties: buildCustomProperties(m),
 	}
 	eachObj(m, "inputPorts", "", func(o map[string]any, _ string) {
 		p.InputPorts = append(p.InputPorts, InputPort{Name: str(o, "name"), Version: str(o, "version"), ContractID: str(o, "contractId")})
@@ -127,6 +128,7 @@ func buildContract(m map[string]any) *Contract {
 		Version: str(m, "version"), Status: str(m, "status"), Domain: str(m, "domain"),
 		DataProduct: str(m, "dataProduct"), Tenant: str(m, "tenant"),
 		Description: buildDescription(m), Tags: stringList(m, "tags"), Team: buildTeam(m), Support: buildSupport(m),
+		CustomProperties: buildCustomProperties(m),
 	}
 	eachObj(m, "schema", "", func(o map[string]any, path string) {
 		c.Schema = append(c.Schema, buildObject(o, path))
@@ -144,7 +146,7 @@ func buildContract(m map[string]any) *Contract {
 
 func buildObject(m map[string]any, path string) Object {
 	o := Object{
-		Name: str(m, "name"), PhysicalName: str(m, "physicalName"), PhysicalType: str(m, "physicalType"),
+		ID: str(m, "id"), Name: str(m, "name"), PhysicalName: str(m, "physicalName"), PhysicalType: str(m, "physicalType"),
 		BusinessName: str(m, "businessName"), Description: str(m, "description"),
 		DataGranularityDescription: str(m, "dataGranularityDescription"), Tags: stringList(m, "tags"), Path: path,
 	}
@@ -159,7 +161,7 @@ func buildObject(m map[string]any, path string) Object {
 
 func buildProperty(m map[string]any, path string) Property {
 	p := Property{
-		Name: str(m, "name"), PhysicalName: str(m, "physicalName"), PhysicalType: str(m, "physicalType"),
+		ID: str(m, "id"), Name: str(m, "name"), PhysicalName: str(m, "physicalName"), PhysicalType: str(m, "physicalType"),
 		BusinessName: str(m, "businessName"), Description: str(m, "description"), LogicalType: str(m, "logicalType"),
 		LogicalTypeOptions: obj(m, "logicalTypeOptions"),
 		Required:           boolean(m, "required"), Unique: boolean(m, "unique"), PrimaryKey: boolean(m, "primaryKey"),

@@ -78,8 +78,10 @@ type Product struct {
 	OutputPorts []OutputPort `yaml:"outputPorts,omitempty"`
 	Team        *Team        `yaml:"team,omitempty"`
 	Support     []Support    `yaml:"support,omitempty"`
-	Doc         Doc          `yaml:"-"`
-	Warnings    []Diagnostic `yaml:"-"` // this document's warnings (also in File.Warnings)
+	// CustomProperties carry Meshwork's extensions, e.g. compatibility.
+	CustomProperties []CustomProperty `yaml:"customProperties,omitempty"`
+	Doc              Doc              `yaml:"-"`
+	Warnings         []Diagnostic     `yaml:"-"` // this document's warnings (also in File.Warnings)
 }
 
 // InputPort is an ODPS input port: the contract a product reads.
@@ -141,12 +143,15 @@ type Contract struct {
 	Team        *Team         `yaml:"team,omitempty"`
 	Support     []Support     `yaml:"support,omitempty"`
 	Roles       []Role        `yaml:"roles,omitempty"`
-	Doc         Doc           `yaml:"-"`
-	Warnings    []Diagnostic  `yaml:"-"` // this document's warnings (also in File.Warnings)
+	// CustomProperties carry Meshwork's extensions, e.g. sunset.
+	CustomProperties []CustomProperty `yaml:"customProperties,omitempty"`
+	Doc              Doc              `yaml:"-"`
+	Warnings         []Diagnostic     `yaml:"-"` // this document's warnings (also in File.Warnings)
 }
 
 // Object is an ODCS schema object: one table.
 type Object struct {
+	ID                         string     `yaml:"id,omitempty"` // ODCS stable id: the same id under another name is a rename
 	Name                       string     `yaml:"name"`
 	PhysicalName               string     `yaml:"physicalName,omitempty"`
 	PhysicalType               string     `yaml:"physicalType,omitempty"`
@@ -162,6 +167,7 @@ type Object struct {
 // Property is an ODCS schema property: a column, a nested field, or the
 // element of an array (Items, which has no name).
 type Property struct {
+	ID                   string         `yaml:"id,omitempty"` // ODCS stable id: the same id under another name is a rename
 	Name                 string         `yaml:"name,omitempty"`
 	PhysicalName         string         `yaml:"physicalName,omitempty"`
 	PhysicalType         string         `yaml:"physicalType,omitempty"`
@@ -194,6 +200,16 @@ type Property struct {
 type CustomProperty struct {
 	Property string `yaml:"property"`
 	Value    any    `yaml:"value"`
+}
+
+// Custom returns the value of the named custom property, if set.
+func Custom(cps []CustomProperty, name string) (any, bool) {
+	for _, cp := range cps {
+		if cp.Property == name {
+			return cp.Value, true
+		}
+	}
+	return nil, false
 }
 
 // Rule is an ODCS quality rule, at schema object or property level.
