@@ -30,7 +30,7 @@ func FromObject(o spec.Object) (*Table, error) {
 			problems = append(problems, fmt.Sprintf("%s: column %q: %v", p.Path, p.Name, err))
 			continue
 		}
-		t.Columns = append(t.Columns, Column{
+		col := Column{
 			Name:           p.Name,
 			Type:           typ,
 			Required:       p.Required || p.PrimaryKey,
@@ -38,7 +38,17 @@ func FromObject(o spec.Object) (*Table, error) {
 			Description:    p.Description,
 			BusinessName:   p.BusinessName,
 			Classification: p.Classification,
-		})
+			Key:            p.ID,
+		}
+		if v, ok := spec.Custom(p.CustomProperties, defaultProperty); ok {
+			d, err := typ.ParseDefault(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: column %q: %v", p.Path, p.Name, err))
+				continue
+			}
+			col.Default = &d
+		}
+		t.Columns = append(t.Columns, col)
 		if p.PrimaryKey {
 			pks = append(pks, keyed{p.PrimaryKeyPosition, p.Name})
 		}

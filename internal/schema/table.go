@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/apache/iceberg-go"
@@ -19,6 +18,11 @@ type Column struct {
 	Description    string `json:"description,omitempty"`
 	BusinessName   string `json:"businessName,omitempty"`
 	Classification string `json:"classification,omitempty"`
+	// Key is the ODCS property id, which stays the same when a column is renamed.
+	Key string `json:"key,omitempty"`
+	// Default is what readers see in rows written before the column existed
+	// (a SQL literal of the column's type, from the `default` custom property).
+	Default *string `json:"default,omitempty"`
 }
 
 // PartitionField partitions a table by a transform of one column.
@@ -84,13 +88,18 @@ func (t *Table) PartitionSpec() (iceberg.PartitionSpec, error) {
 		if !tr.CanTransform(c.Type.Iceberg()) {
 			return iceberg.PartitionSpec{}, fmt.Errorf("partition column %q: transform %s does not apply to %s", p.Column, p.Transform, c.Type)
 		}
-		name := p.Column
-		if p.Transform != "identity" {
-			name = p.Column + "_" + p.Transform
-		}
-		fields = append(fields, iceberg.PartitionField{SourceIDs: []int{c.FieldID}, FieldID: 1000 + i, Name: name, Transform: tr})
+		fields = append(fields, iceberg.PartitionField{SourceIDs: []int{c.FieldID}, FieldID: 1000 + i, Name: PartitionFieldName(p), Transform: tr})
 	}
 	return iceberg.NewPartitionSpec(fields...), nil
+}
+
+// PartitionFieldName is the Iceberg partition field's name: the column's,
+// suffixed with the transform unless it is identity.
+func PartitionFieldName(p PartitionField) string {
+	if p.Transform == "identity" {
+		return p.Column
+	}
+	return p.Column + "_" + p.Transform
 }
 
 // TableFromIceberg builds a Table from an Iceberg schema (columns in schema order).
@@ -104,62 +113,6 @@ func TableFromIceberg(s *iceberg.Schema) (*Table, error) {
 		t.Columns = append(t.Columns, Column{Name: f.Name, Type: typ, Required: f.Required, FieldID: f.ID, Description: f.Doc})
 	}
 	return t, nil
-}
-
-// Evolution is what an apply changes in a table that already exists.
-type Evolution struct {
-	Added []Column // optional columns the new contract adds
-}
-
-// Empty reports whether the evolution changes nothing.
-func (e Evolution) Empty() bool { return len(e.Added) == 0 }
-
-// Evolve compares the table in the lake (old, with field ids) with the table a
-// contract now declares (new) and returns the change to make. Adding optional
-// columns is the only change allowed for now; every other difference is
-// returned as an error that names each offending column.
-func Evolve(old, new *Table) (Evolution, error) {
-	var ev Evolution
-	var problems []string
-	for _, oc := range old.Columns {
-		nc, ok := new.Column(oc.Name)
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("column %q would be dropped", oc.Name))
-		case nc.Type != oc.Type:
-			problems = append(problems, fmt.Sprintf("column %q would change type from %s to %s", oc.Name, oc.Type, nc.Type))
-		case nc.Required != oc.Required:
-			problems = append(problems, fmt.Sprintf("column %q would change from %s to %s", oc.Name, optionality(oc.Required), optionality(nc.Required)))
-		}
-	}
-	for _, nc := range new.Columns {
-		if _, ok := old.Column(nc.Name); ok {
-			continue
-		}
-		if nc.Required {
-			problems = append(problems, fmt.Sprintf("new column %q is required: only optional columns can be added to a table that may hold data", nc.Name))
-			continue
-		}
-		ev.Added = append(ev.Added, nc)
-	}
-	if strings.Join(old.PrimaryKey, ",") != strings.Join(new.PrimaryKey, ",") {
-		problems = append(problems, fmt.Sprintf("the primary key would change from (%s) to (%s)", strings.Join(old.PrimaryKey, ", "), strings.Join(new.PrimaryKey, ", ")))
-	}
-	if !samePartition(old.Partition, new.Partition) {
-		problems = append(problems, fmt.Sprintf("the partitioning would change from %s to %s", describePartition(old.Partition), describePartition(new.Partition)))
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return Evolution{}, fmt.Errorf("incompatible change: %s (contract evolution beyond adding optional columns is not supported yet)", strings.Join(problems, "; "))
-	}
-	return ev, nil
-}
-
-func optionality(required bool) string {
-	if required {
-		return "required"
-	}
-	return "optional"
 }
 
 // describePartition names a partitioning by its columns, e.g. "day(ordered_at), identity(region)".
