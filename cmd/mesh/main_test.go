@@ -105,7 +105,7 @@ func TestApply(t *testing.T) {
 		{"create", "domain", "retail"},
 		{"create", "product", "retail.shop"},
 		{"create", "contract", "retail-shop-contract", "1.0.0"},
-		{"create", "table", "retail.shop.orders"},
+		{"create", "table", "retail.shop@v1.orders"},
 		{"dry", "run:", "nothing", "was", "changed"},
 	}
 	if diff := cmp.Diff(want, fields(out)); diff != "" {
@@ -124,7 +124,7 @@ func TestApply(t *testing.T) {
 	want = [][]string{
 		{"unchanged", "product", "retail.shop"},
 		{"unchanged", "contract", "retail-shop-contract", "1.0.0"},
-		{"unchanged", "table", "retail.shop.orders"},
+		{"unchanged", "table", "retail.shop@v1.orders"},
 	}
 	if diff := cmp.Diff(want, fields(out)); diff != "" {
 		t.Errorf("mesh apply again (-want +got):\n%s", diff)

@@ -5,16 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/registry"
-	"github.com/meshwork/meshwork/internal/schema"
 	"github.com/meshwork/meshwork/internal/spec"
 )
 
@@ -98,12 +94,48 @@ type productDoc struct {
 }
 
 // Apply parses, validates and plans the sources, then (unless dryRun)
-// applies the plan. Nothing changes if any source or any step is invalid.
+// applies the plan. Nothing changes if any source or any step is invalid. A
+// contract version that breaks the compatibility rules is a Conflict whose
+// details list every violation.
 func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan, error) {
 	const op = "apply.Apply"
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	plan := &Plan{DryRun: dryRun}
+	docs, plan, err := a.parse(ctx, srcs)
+	if err != nil {
+		return nil, err
+	}
+	plan.DryRun = dryRun
+	if a.gate != nil {
+		pr, err := a.propose(ctx, docs)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.gate.CheckApply(ctx, pr); err != nil {
+			return nil, err
+		}
+	}
+	w, err := a.plan(ctx, docs, plan)
+	if err != nil {
+		return nil, err
+	}
+	if vs := plan.Violations(); len(vs) > 0 {
+		return nil, errs.WithDetails(errs.E(errs.Conflict, op, "%d compatibility violation(s); first: %s", len(vs), vs[0].Message), vs)
+	}
+	if dryRun || !plan.Changed() {
+		return plan, nil
+	}
+	if err := a.execute(ctx, w.tables, &w.change); err != nil {
+		return nil, err
+	}
+	a.log.Info("applied", "steps", len(plan.Steps))
+	return plan, nil
+}
+
+// parse reads the sources into products with the contracts they publish.
+func (a *Applier) parse(ctx context.Context, srcs []Source) ([]*productDoc, *Plan, error) {
+	const op = "apply.parse"
+	plan := &Plan{}
 	var products []*spec.Product
 	var contracts []*spec.Contract
 	var diags []spec.Diagnostic
@@ -116,7 +148,7 @@ func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan,
 				d, _ = e.Details.([]spec.Diagnostic)
 			}
 			if d == nil {
-				return nil, err
+				return nil, nil, err
 			}
 			diags = append(diags, d...)
 			continue
@@ -126,46 +158,45 @@ func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan,
 		plan.Warnings = append(plan.Warnings, f.Warnings...)
 	}
 	if len(diags) > 0 {
-		return nil, errs.WithDetails(errs.E(errs.Invalid, op, "%d error(s) in the specs; first: %s", len(diags), diags[0]), diags)
+		return nil, nil, errs.WithDetails(errs.E(errs.Invalid, op, "%d error(s) in the specs; first: %s", len(diags), diags[0]), diags)
 	}
 	if len(products)+len(contracts) == 0 {
-		return nil, errs.E(errs.Invalid, op, "no data products or contracts to apply")
+		return nil, nil, errs.E(errs.Invalid, op, "no data products or contracts to apply")
 	}
 	docs, err := a.link(ctx, products, contracts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if a.gate != nil {
-		pr, err := a.propose(ctx, docs)
+	return docs, plan, nil
+}
+
+// work is what executing a plan does.
+type work struct {
+	change registry.Change
+	tables []*tablePlan
+}
+
+// plan fills p with what applying docs would do, checking every contract
+// version against the compatibility rules.
+func (a *Applier) plan(ctx context.Context, docs []*productDoc, p *Plan) (*work, error) {
+	w := &work{change: registry.Change{Domains: map[string]string{}}}
+	for _, d := range docs {
+		if err := a.planProduct(ctx, d, p, &w.change); err != nil {
+			return nil, err
+		}
+		mode, err := compatibilityMode(d.p)
 		if err != nil {
 			return nil, err
 		}
-		if err := a.gate.CheckApply(ctx, pr); err != nil {
-			return nil, err
-		}
-	}
-	ch := registry.Change{Domains: map[string]string{}}
-	var tables []*tablePlan
-	for _, d := range docs {
-		if err := a.planProduct(ctx, d, plan, &ch); err != nil {
-			return nil, err
-		}
 		for _, c := range d.contracts {
-			ts, err := a.planContract(ctx, d.p, c, plan, &ch)
+			ts, err := a.planContract(ctx, d.p, c, mode, p, &w.change)
 			if err != nil {
 				return nil, err
 			}
-			tables = append(tables, ts...)
+			w.tables = append(w.tables, ts...)
 		}
 	}
-	if dryRun || !plan.Changed() {
-		return plan, nil
-	}
-	if err := a.execute(ctx, tables, &ch); err != nil {
-		return nil, err
-	}
-	a.log.Info("applied", "steps", len(plan.Steps))
-	return plan, nil
+	return w, nil
 }
 
 // link pairs each contract with the product that publishes it.
@@ -275,164 +306,6 @@ func (a *Applier) planProduct(ctx context.Context, d *productDoc, plan *Plan, ch
 			Version: p.Version, Description: p.Description.Purpose, Team: team, Doc: doc, Hash: h})
 	}
 	return nil
-}
-
-func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Contract, plan *Plan, ch *registry.Change) ([]*tablePlan, error) {
-	const op = "apply.planContract"
-	doc, err := c.Doc.JSON()
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "encode contract")
-	}
-	h := hash(doc)
-	name := fmt.Sprintf("%s %s", c.ID, c.Version)
-	prev, err := a.reg.Contract(ctx, c.ID, c.Version)
-	action := Create
-	switch {
-	case err == nil && prev.Hash == h:
-		action = Unchanged
-	case err == nil && prev.Status != "draft":
-		return nil, errs.E(errs.Conflict, op, "contract %q version %s is already applied with different content: a %s contract version is immutable, give the change a new version", c.ID, c.Version, prev.Status)
-	case err == nil:
-		action = Update
-	case !errs.Is(err, errs.NotFound):
-		return nil, err
-	}
-	plan.Steps = append(plan.Steps, Step{Kind: "contract", Name: name, Action: action})
-	if action != Unchanged {
-		ch.Contracts = append(ch.Contracts, registry.Contract{ID: c.ID, Version: c.Version, Domain: p.Domain, Product: p.Name, Status: c.Status, Doc: doc, Hash: h})
-	}
-	existing, err := a.reg.Tables(ctx, p.Domain, p.Name)
-	if err != nil {
-		return nil, err
-	}
-	declared := map[string]bool{}
-	var out []*tablePlan
-	for _, o := range c.Schema {
-		declared[o.Name] = true
-		t, err := schema.FromObject(o)
-		if err != nil {
-			return nil, errs.Wrap(errs.Invalid, op, err, "contract %q, table %s: %v", c.ID, o.Name, err)
-		}
-		tp := &tablePlan{domain: p.Domain, product: p.Name, name: o.Name, contract: c, object: o, desired: t}
-		full := p.Domain + "." + p.Name + "." + o.Name
-		step := Step{Kind: "table", Name: full, Action: Create}
-		for _, e := range existing {
-			if e.Name != o.Name {
-				continue
-			}
-			if e.ContractID != c.ID {
-				return nil, errs.E(errs.Conflict, op, "table %s is declared by contract %q, not %q", full, e.ContractID, c.ID)
-			}
-			ev, err := schema.Evolve(&e.Def.Schema, t)
-			if err != nil {
-				return nil, errs.Wrap(errs.Conflict, op, err, "table %s: %v", full, err)
-			}
-			old := e.Def.Schema
-			tp.existing = &old
-			tp.added = ev.Added
-			step.Action = Unchanged
-			if !ev.Empty() {
-				step.Action = Update
-				for _, col := range ev.Added {
-					step.Changes = append(step.Changes, fmt.Sprintf("add optional column %s %s", col.Name, col.Type))
-				}
-			} else if action != Unchanged {
-				step.Action = Update
-				step.Changes = append(step.Changes, "contract version "+c.Version)
-			}
-		}
-		plan.Steps = append(plan.Steps, step)
-		tp.action = step.Action
-		out = append(out, tp)
-	}
-	var dropped []string
-	for _, e := range existing {
-		if e.ContractID == c.ID && !declared[e.Name] {
-			dropped = append(dropped, e.Name)
-		}
-	}
-	if len(dropped) > 0 {
-		sort.Strings(dropped)
-		return nil, errs.E(errs.Conflict, op, "contract %q no longer declares table(s) %s: dropping a table is not supported", c.ID, strings.Join(dropped, ", "))
-	}
-	return out, nil
-}
-
-// execute carries the plan out: the lake first (tables and columns), then
-// the registry in one transaction. If the registry write fails, the tables
-// this apply created are dropped again.
-func (a *Applier) execute(ctx context.Context, tables []*tablePlan, ch *registry.Change) error {
-	var created []lake.Ident
-	undo := func() {
-		for _, id := range created {
-			if err := a.lake.Drop(context.WithoutCancel(ctx), id); err != nil {
-				a.log.Error("undo table create", "table", id.String(), "err", err)
-			}
-		}
-	}
-	for _, tp := range tables {
-		id := lake.Ident{Domain: tp.domain, Product: tp.product, Table: tp.name}
-		final := *tp.desired
-		switch {
-		case tp.existing == nil:
-			if _, err := a.lake.Create(ctx, id, &final); err != nil {
-				undo()
-				return err
-			}
-			created = append(created, id)
-		default:
-			if len(tp.added) > 0 {
-				tbl, err := a.lake.Load(ctx, id)
-				if err != nil {
-					undo()
-					return err
-				}
-				// An earlier apply that failed after evolving the lake (at the
-				// registry write) may have added some of the columns already.
-				var add []schema.Column
-				for _, c := range tp.added {
-					if f, ok := tbl.Schema().FindFieldByName(c.Name); ok && !f.Required && f.Type.Equals(c.Type.Iceberg()) {
-						continue
-					}
-					add = append(add, c)
-				}
-				if len(add) > 0 {
-					if tbl, err = a.lake.AddColumns(ctx, id, add); err != nil {
-						undo()
-						return err
-					}
-				}
-				lt, err := schema.TableFromIceberg(tbl.Schema())
-				if err != nil {
-					undo()
-					return errs.Wrap(errs.Internal, "apply.execute", err, "read evolved schema of %s", id)
-				}
-				assignIDs(&final, lt)
-			} else {
-				assignIDs(&final, tp.existing)
-			}
-		}
-		if tp.action == Unchanged {
-			continue
-		}
-		ch.Tables = append(ch.Tables, registry.Table{Domain: tp.domain, Product: tp.product, Name: tp.name,
-			ContractID: tp.contract.ID, ContractVersion: tp.contract.Version,
-			Def: registry.TableDef{Schema: final, Object: tp.object}})
-	}
-	if err := a.reg.Apply(ctx, *ch); err != nil {
-		undo()
-		return err
-	}
-	return nil
-}
-
-// assignIDs copies field ids by column name from the table as the lake has it.
-func assignIDs(t *schema.Table, from *schema.Table) {
-	for i := range t.Columns {
-		if c, ok := from.Column(t.Columns[i].Name); ok {
-			t.Columns[i].FieldID = c.FieldID
-		}
-	}
 }
 
 func hash(b []byte) string {

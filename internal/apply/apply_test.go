@@ -133,8 +133,8 @@ func TestApplyCreateThenUnchanged(t *testing.T) {
 		{"domain", "hr", "create", ""},
 		{"product", "hr.staff", "create", ""},
 		{"contract", "hr-staff-contract 1.0.0", "create", ""},
-		{"table", "hr.staff.people", "create", ""},
-		{"table", "hr.staff.teams", "create", ""},
+		{"table", "hr.staff@v1.people", "create", ""},
+		{"table", "hr.staff@v1.teams", "create", ""},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
 		t.Errorf("first apply (-want +got):\n%s", diff)
@@ -184,8 +184,8 @@ func TestApplyCreateThenUnchanged(t *testing.T) {
 	want = []step{
 		{"product", "hr.staff", "unchanged", ""},
 		{"contract", "hr-staff-contract 1.0.0", "unchanged", ""},
-		{"table", "hr.staff.people", "unchanged", ""},
-		{"table", "hr.staff.teams", "unchanged", ""},
+		{"table", "hr.staff@v1.people", "unchanged", ""},
+		{"table", "hr.staff@v1.teams", "unchanged", ""},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
 		t.Errorf("second apply (-want +got):\n%s", diff)
@@ -215,17 +215,17 @@ func TestDryRun(t *testing.T) {
 
 	// A dry run of an evolution reports it and leaves the lake and registry as they were.
 	mustApply(t, e, v1, false)
-	v2 := src(product("staff", "hr-staff-contract", "Staff records"), contract("2.0.0", "active", peopleV1+"      - name: email\n        logicalType: string\n"+teamsV1))
+	v2 := src(product("staff", "hr-staff-contract", "Staff records"), contract("1.1.0", "active", peopleV1+"      - name: email\n        logicalType: string\n"+teamsV1))
 	p = mustApply(t, e, v2, true)
-	if diff := cmp.Diff(step{"table", "hr.staff.people", "update", "add optional column email VARCHAR"}, steps(p)[2]); diff != "" {
+	if diff := cmp.Diff(step{"table", "hr.staff@v1.people", "update", "add optional column email VARCHAR"}, steps(p)[2]); diff != "" {
 		t.Errorf("dry run of an evolution (-want +got):\n%s", diff)
 	}
 	tbl, _ := e.lake.Load(ctx, lake.Ident{Domain: "hr", Product: "staff", Table: "people"})
 	if n := len(tbl.Schema().Fields()); n != 3 {
 		t.Errorf("a dry run evolved the lake table to %d columns", n)
 	}
-	if _, err := e.reg.Contract(ctx, "hr-staff-contract", "2.0.0"); !errs.Is(err, errs.NotFound) {
-		t.Errorf("a dry run stored contract 2.0.0: %v", err)
+	if _, err := e.reg.Contract(ctx, "hr-staff-contract", "1.1.0"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("a dry run stored contract 1.1.0: %v", err)
 	}
 }
 
@@ -236,8 +236,8 @@ func TestUpdateProduct(t *testing.T) {
 	want := []step{
 		{"product", "hr.staff", "update", ""},
 		{"contract", "hr-staff-contract 1.0.0", "unchanged", ""},
-		{"table", "hr.staff.people", "unchanged", ""},
-		{"table", "hr.staff.teams", "unchanged", ""},
+		{"table", "hr.staff@v1.people", "unchanged", ""},
+		{"table", "hr.staff@v1.teams", "unchanged", ""},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
 		t.Errorf("apply with a new description (-want +got):\n%s", diff)
@@ -253,16 +253,16 @@ func TestAddOptionalColumnWithNewVersion(t *testing.T) {
 	e := newEnv(t)
 	mustApply(t, e, v1, false)
 	v2 := src(product("staff", "hr-staff-contract", "Staff records"),
-		contract("2.0.0", "active", peopleV1+"      - name: email\n        logicalType: string\n      - name: salary\n        logicalType: number\n        physicalType: decimal(12,2)\n"+teamsV1))
+		contract("1.1.0", "active", peopleV1+"      - name: email\n        logicalType: string\n      - name: salary\n        logicalType: number\n        physicalType: decimal(12,2)\n"+teamsV1))
 	p := mustApply(t, e, v2, false)
 	want := []step{
 		{"product", "hr.staff", "unchanged", ""},
-		{"contract", "hr-staff-contract 2.0.0", "create", ""},
-		{"table", "hr.staff.people", "update", "add optional column email VARCHAR; add optional column salary DECIMAL(12,2)"},
-		{"table", "hr.staff.teams", "update", "contract version 2.0.0"},
+		{"contract", "hr-staff-contract 1.1.0", "create", ""},
+		{"table", "hr.staff@v1.people", "update", "add optional column email VARCHAR; add optional column salary DECIMAL(12,2)"},
+		{"table", "hr.staff@v1.teams", "update", "contract version 1.1.0 (active)"},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
-		t.Errorf("apply of 2.0.0 (-want +got):\n%s", diff)
+		t.Errorf("apply of 1.1.0 (-want +got):\n%s", diff)
 	}
 	tb, err := e.reg.Table(ctx, "hr", "staff", "people")
 	if err != nil {
@@ -275,8 +275,8 @@ func TestAddOptionalColumnWithNewVersion(t *testing.T) {
 	if diff := cmp.Diff([]string{"1 id", "2 name", "3 hired", "4 email", "5 salary"}, got); diff != "" {
 		t.Errorf("registry field ids after the evolution (-want +got):\n%s", diff)
 	}
-	if tb.ContractVersion != "2.0.0" {
-		t.Errorf("table contract version = %s, want 2.0.0", tb.ContractVersion)
+	if tb.ContractVersion != "1.1.0" {
+		t.Errorf("table contract version = %s, want 1.1.0", tb.ContractVersion)
 	}
 	tbl, _ := e.lake.Load(ctx, lake.Ident{Domain: "hr", Product: "staff", Table: "people"})
 	lt, _ := schema.TableFromIceberg(tbl.Schema())
@@ -288,12 +288,12 @@ func TestAddOptionalColumnWithNewVersion(t *testing.T) {
 		t.Errorf("lake field ids after the evolution (-want +got):\n%s", diff)
 	}
 	cs, _ := e.reg.ContractsOf(ctx, "hr", "staff")
-	if len(cs) != 2 || cs[0].Version != "2.0.0" {
-		t.Errorf("ContractsOf = %v, want 2.0.0 then 1.0.0", cs)
+	if len(cs) != 2 || cs[0].Version != "1.1.0" {
+		t.Errorf("ContractsOf = %v, want 1.1.0 then 1.0.0", cs)
 	}
 	// Both versions applied again (one at a time) are unchanged.
 	if p := mustApply(t, e, v2, false); p.Changed() {
-		t.Errorf("re-apply of 2.0.0 changed: %v", steps(p))
+		t.Errorf("re-apply of 1.1.0 changed: %v", steps(p))
 	}
 }
 
@@ -322,7 +322,7 @@ func TestDraftContractMayChange(t *testing.T) {
 	want := []step{
 		{"product", "hr.staff", "unchanged", ""},
 		{"contract", "hr-staff-contract 0.1.0", "update", ""},
-		{"table", "hr.staff.people", "update", "add optional column email VARCHAR"},
+		{"table", "hr.staff@v0.people", "update", "add optional column email VARCHAR"},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
 		t.Errorf("apply of a changed draft (-want +got):\n%s", diff)
@@ -335,22 +335,22 @@ func TestIncompatibleChanges(t *testing.T) {
 		tables string
 		want   []string
 	}{
-		{"drop a table", peopleV1, []string{`no longer declares table(s) teams`, "dropping a table is not supported"}},
+		{"drop a table", peopleV1, []string{`table hr.staff.teams would be dropped`, "needs a new major version", "rule drop-table, 1.0.0 -> 1.1.0"}},
 		{"drop a column", strings.Replace(peopleV1, "      - name: hired\n        logicalType: date\n", "", 1) + teamsV1,
-			[]string{`table hr.staff.people`, `column "hired" would be dropped`}},
+			[]string{`column hr.staff.people.hired would be dropped`, "rule drop-optional-column"}},
 		{"change a type", strings.Replace(peopleV1, "logicalType: date", "logicalType: timestamp", 1) + teamsV1,
-			[]string{`column "hired" would change type from DATE to TIMESTAMPTZ`}},
+			[]string{`column hr.staff.people.hired would change type from DATE to TIMESTAMPTZ`, "rule change-type"}},
 		{"add a required column", peopleV1 + "      - name: email\n        logicalType: string\n        required: true\n" + teamsV1,
-			[]string{`new column "email" is required`}},
+			[]string{`required column hr.staff.people.email would be added without a default`, "rule add-required-column"}},
 		{"make a column required", strings.Replace(peopleV1, "logicalType: date", "logicalType: date\n        required: true", 1) + teamsV1,
-			[]string{`column "hired" would change from optional to required`}},
+			[]string{`column hr.staff.people.hired would become required`, "rule optional-to-required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t)
 			mustApply(t, e, v1, false)
-			_, err := e.a.Apply(ctx, src(product("staff", "hr-staff-contract", "Staff records"), contract("2.0.0", "active", tt.tables)), false)
+			_, err := e.a.Apply(ctx, src(product("staff", "hr-staff-contract", "Staff records"), contract("1.1.0", "active", tt.tables)), false)
 			if !errs.Is(err, errs.Conflict) {
 				t.Fatalf("Apply: %v (kind %v), want Conflict", err, errs.KindOf(err))
 			}
@@ -360,8 +360,8 @@ func TestIncompatibleChanges(t *testing.T) {
 					t.Errorf("Apply error message = %q, want it to contain %q", msg, w)
 				}
 			}
-			if _, err := e.reg.Contract(ctx, "hr-staff-contract", "2.0.0"); !errs.Is(err, errs.NotFound) {
-				t.Errorf("a refused apply stored contract 2.0.0: %v", err)
+			if _, err := e.reg.Contract(ctx, "hr-staff-contract", "1.1.0"); !errs.Is(err, errs.NotFound) {
+				t.Errorf("a refused apply stored contract 1.1.0: %v", err)
 			}
 		})
 	}
@@ -395,8 +395,8 @@ func TestContractAlone(t *testing.T) {
 	want := []step{
 		{"product", "hr.staff", "unchanged", ""},
 		{"contract", "hr-staff-contract 1.1.0", "create", ""},
-		{"table", "hr.staff.people", "update", "add optional column email VARCHAR"},
-		{"table", "hr.staff.teams", "update", "contract version 1.1.0"},
+		{"table", "hr.staff@v1.people", "update", "add optional column email VARCHAR"},
+		{"table", "hr.staff@v1.teams", "update", "contract version 1.1.0 (active)"},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
 		t.Errorf("contract applied alone (-want +got):\n%s", diff)
@@ -481,7 +481,7 @@ func TestSecondProductInDomain(t *testing.T) {
 	want := []step{
 		{"product", "hr.payroll", "create", ""},
 		{"contract", "hr-payroll-contract 1.0.0", "create", ""},
-		{"table", "hr.payroll.teams", "create", ""},
+		{"table", "hr.payroll@v1.teams", "create", ""},
 	}
 	if diff := cmp.Diff(want, steps(p)); diff != "" {
 		t.Errorf("second product of an existing domain (-want +got):\n%s", diff)
@@ -502,7 +502,7 @@ func TestRetryAfterFailedApplyThatAddedColumns(t *testing.T) {
         required: true
 `
 	v2 := src(product("staff", "hr-staff-contract", "Staff records"),
-		contract("2.0.0", "active", peopleV1+"      - name: email\n        logicalType: string\n"+teamsV1+projects))
+		contract("1.1.0", "active", peopleV1+"      - name: email\n        logicalType: string\n"+teamsV1+projects))
 	// A table left in the lake by a crash between the lake and the registry write.
 	orphan := lake.Ident{Domain: "hr", Product: "staff", Table: "projects"}
 	if _, err := e.lake.Create(ctx, orphan, &schema.Table{Columns: []schema.Column{{Name: "code", Type: schema.Type{Kind: schema.String}}}}); err != nil {
@@ -518,7 +518,7 @@ func TestRetryAfterFailedApplyThatAddedColumns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Apply again after the cause is gone: %v", err)
 	}
-	if diff := cmp.Diff(step{"table", "hr.staff.people", "update", "add optional column email VARCHAR"}, steps(p)[2]); diff != "" {
+	if diff := cmp.Diff(step{"table", "hr.staff@v1.people", "update", "add optional column email VARCHAR"}, steps(p)[2]); diff != "" {
 		t.Errorf("retried apply (-want +got):\n%s", diff)
 	}
 	tb, err := e.reg.Table(ctx, "hr", "staff", "people")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/meshwork/meshwork/internal/errs"
 )
@@ -78,4 +79,30 @@ func scanRecord(rows *sql.Rows) (r record, null bool, err error) {
 	r.time, r.principal, r.action, r.resource = f[0].String, f[1].String, f[2].String, f[3].String
 	r.outcome, r.details, r.prev, r.hash = f[4].String, f[5].String, f[6].String, f[7].String
 	return r, null, nil
+}
+
+// Reads returns the successful queries since a time that read a product
+// (domain.product), oldest first, at most MaxSince: who consumes the product
+// now. Call Flush first to include records still queued.
+func (l *Log) Reads(ctx context.Context, product string, since time.Time) ([]Event, error) {
+	const op = "audit.Reads"
+	rows, err := l.db.QueryContext(ctx, selectRecords+` WHERE action = 'query' AND outcome = ? AND time >= ?
+		AND instr(',' || resource || ',', ',' || ? || ',') > 0 ORDER BY seq LIMIT ?`,
+		OK, since.UTC().Format(timeFormat), product, MaxSince)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		r, _, err := scanRecord(rows)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
+		}
+		out = append(out, r.event())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
+	}
+	return out, nil
 }

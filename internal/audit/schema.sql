@@ -19,3 +19,4 @@ CREATE TABLE IF NOT EXISTS mesh_audit_head (
     seq  INTEGER NOT NULL,
     hash TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS mesh_audit_action_time ON mesh_audit (action, time);

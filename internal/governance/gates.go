@@ -92,3 +92,28 @@ func (g *Governance) CheckPublish(ctx context.Context, in policy.PublishInput) (
 	in.Principal = g.policyPrincipal(ctx, p, access.Resource{Domain: in.Table.Domain, Product: in.Table.Product})
 	return g.policy.Load().Publish(ctx, in)
 }
+
+// ConsumerMask implements apply.Masker: the mask the query policies put on
+// a column of the given classification for an ordinary consumer (one who may
+// read the product but holds no unmask right). A contract version that makes
+// that mask appear or change hides data its consumers see today, so the
+// compatibility rules refuse it within a major. An unclassified column, or a
+// policy that fails to answer, has none: the rule then does not fire, and
+// the query gate still applies the policies as they are.
+func (g *Governance) ConsumerMask(ctx context.Context, classification string) string {
+	if classification == "" {
+		return ""
+	}
+	in := policy.QueryInput{
+		Principal: policy.Principal{Name: "consumer", Groups: []string{}, Attrs: map[string][]string{}},
+		Table:     policy.TableRef{Domain: "mesh", Product: "contract", Name: "check"},
+		Columns:   []policy.Column{{Name: "c", Type: "VARCHAR", Classification: classification}},
+	}
+	dec, err := g.policy.Load().Query(ctx, in)
+	if err != nil {
+		return ""
+	}
+	return dec.Masks["c"]
+}
+
+var _ apply.Masker = (*Governance)(nil)

@@ -67,7 +67,12 @@ type ProductDetail struct {
 // TableDetail describes one table of a product.
 type TableDetail struct {
 	Name              string                  `json:"name"`
-	SQLName           string                  `json:"sqlName"`
+	Major             int                     `json:"major"`
+	Status            string                  `json:"status"`
+	Sunset            *time.Time              `json:"sunset,omitempty"`
+	Default           bool                    `json:"default"`    // the major an unpinned name reads
+	SQLName           string                  `json:"sqlName"`    // the unpinned name when Default, else the pinned one
+	PinnedName        string                  `json:"pinnedName"` // domain.product@vN.table
 	Description       string                  `json:"description,omitempty"`
 	BusinessName      string                  `json:"businessName,omitempty"`
 	ContractID        string                  `json:"contractId"`
@@ -81,9 +86,13 @@ type TableDetail struct {
 }
 
 func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
-	id, err := ident(r)
+	id, major, err := ident(r)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if major != nil {
+		s.fail(w, r, errs.E(errs.Invalid, "http.product", "a product has every major version: ask for /products/%s/%s", id.Domain, id.Product))
 		return
 	}
 	ctx := r.Context()
@@ -113,12 +122,20 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		d.Contracts = []registry.Contract{}
 	}
 	for _, t := range ts {
-		td := TableDetail{Name: t.Name, SQLName: t.Domain + "." + t.Product + "." + t.Name,
+		def, err := s.reg.Table(ctx, t.Domain, t.Product, t.Name)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			s.fail(w, r, err)
+			return
+		}
+		td := TableDetail{Name: t.Name, Major: t.Major, Status: t.Status, Sunset: t.Sunset, PinnedName: t.Address(), SQLName: t.Address(),
 			Description: t.Def.Object.Description, BusinessName: t.Def.Object.BusinessName,
 			ContractID: t.ContractID, ContractVersion: t.ContractVersion,
 			Columns: t.Def.Schema.Columns, PrimaryKey: t.Def.Schema.PrimaryKey, Partition: t.Def.Schema.Partition,
 			Snapshots: []lake.SnapshotInfo{}}
-		tbl, err := s.lake.Cached(ctx, lake.Ident{Domain: t.Domain, Product: t.Product, Table: t.Name})
+		if def != nil && def.Major == t.Major {
+			td.Default, td.SQLName = true, t.Domain+"."+t.Product+"."+t.Name
+		}
+		tbl, err := s.lake.Cached(ctx, lake.Ident{Domain: t.Domain, Product: t.Namespace, Table: t.Name})
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			s.fail(w, r, err)
 			return
@@ -132,7 +149,7 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 				td.CurrentSnapshotID = &id
 			}
 		}
-		last, err := s.reg.LastPublish(ctx, t.Domain, t.Product, t.Name)
+		last, err := s.reg.LastPublish(ctx, t.Domain, t.Namespace, t.Name)
 		if err != nil {
 			s.fail(w, r, err)
 			return

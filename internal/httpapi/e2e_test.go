@@ -54,11 +54,11 @@ func TestEndToEnd(t *testing.T) {
 			{Kind: "domain", Name: "retail", Action: apply.Create},
 			{Kind: "product", Name: "retail.shop", Action: apply.Create},
 			{Kind: "contract", Name: "retail-shop-contract 1.0.0", Action: apply.Create},
-			{Kind: "table", Name: items, Action: apply.Create},
+			{Kind: "table", Name: "retail.shop@v1.items", Action: apply.Create},
 			{Kind: "domain", Name: "geo", Action: apply.Create},
 			{Kind: "product", Name: "geo.places", Action: apply.Create},
 			{Kind: "contract", Name: "geo-places-contract 1.0.0", Action: apply.Create},
-			{Kind: "table", Name: countries, Action: apply.Create},
+			{Kind: "table", Name: "geo.places@v1.countries", Action: apply.Create},
 		}
 		if diff := cmp.Diff(want, plan.Steps); diff != "" {
 			t.Errorf("apply steps (-want +got):\n%s", diff)
@@ -294,7 +294,7 @@ func TestEndToEnd(t *testing.T) {
 		want := []apply.Step{
 			{Kind: "product", Name: "retail.shop", Action: apply.Unchanged},
 			{Kind: "contract", Name: "retail-shop-contract 1.1.0", Action: apply.Create},
-			{Kind: "table", Name: items, Action: apply.Update, Changes: []string{"add optional column color VARCHAR"}},
+			{Kind: "table", Name: "retail.shop@v1.items", Action: apply.Update, Changes: []string{"add optional column color VARCHAR"}},
 		}
 		if diff := cmp.Diff(want, plan.Steps); diff != "" {
 			t.Errorf("apply shop_v2.yaml steps (-want +got):\n%s", diff)
@@ -339,19 +339,19 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("incompatible changes are refused", func(t *testing.T) {
 		v2 := string(testdata(t, "shop_v2.yaml"))
-		v3 := strings.Replace(v2, "name: Shop\nversion: 1.1.0", "name: Shop\nversion: 2.0.0", 1)
+		v3 := strings.Replace(v2, "name: Shop\nversion: 1.1.0", "name: Shop\nversion: 1.2.0", 1)
 		qty := "      - name: qty\n        logicalType: integer\n        physicalType: integer\n        required: false\n"
 		for _, c := range []struct {
 			name, from, to, msg string
 			doc                 string
 		}{
-			{"drop a column", qty, "", `column "qty" would be dropped`, v3},
-			{"change a type", "        physicalType: decimal(10,2)\n", "        physicalType: double\n", `column "price" would change type from DECIMAL(10,2) to DOUBLE`, v3},
+			{"drop a column", qty, "", `column retail.shop.items.qty would be dropped`, v3},
+			{"change a type", "        physicalType: decimal(10,2)\n", "        physicalType: double\n", `column retail.shop.items.price would change type from DECIMAL(10,2) to DOUBLE`, v3},
 			{"make an optional column required", "      - name: country\n        logicalType: string\n        physicalType: varchar\n        required: false\n",
 				"      - name: country\n        logicalType: string\n        physicalType: varchar\n        required: true\n",
-				`column "country" would change from optional to required`, v3},
+				`column retail.shop.items.country would become required`, v3},
 			{"add a required column", qty, qty + "      - name: sku\n        logicalType: string\n        required: true\n",
-				`new column "sku" is required`, v3},
+				`required column retail.shop.items.sku would be added without a default`, v3},
 			{"change an applied version", qty, "", "immutable", v2},
 		} {
 			t.Run(c.name, func(t *testing.T) {

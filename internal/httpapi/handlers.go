@@ -29,38 +29,10 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, s.limits.SpecBytes)
-	var srcs []apply.Source
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				s.fail(w, r, readErr(op, err, s.limits.SpecBytes))
-				return
-			}
-			data, err := io.ReadAll(part)
-			if err != nil {
-				s.fail(w, r, readErr(op, err, s.limits.SpecBytes))
-				return
-			}
-			name := part.FileName()
-			if name == "" {
-				name = part.FormName()
-			}
-			srcs = append(srcs, apply.Source{Name: name, Data: data})
-		}
-	} else {
-		data, err := io.ReadAll(body)
-		if err != nil {
-			s.fail(w, r, readErr(op, err, s.limits.SpecBytes))
-			return
-		}
-		srcs = append(srcs, apply.Source{Name: "request", Data: data})
+	srcs, err := s.sources(w, r, op)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	plan, err := s.apply.Apply(r.Context(), srcs, dry)
 	if !dry || err != nil {
@@ -79,6 +51,40 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, plan)
+}
+
+// sources reads spec files from the body: one document stream, or a
+// multipart form with one file a part.
+func (s *Server) sources(w http.ResponseWriter, r *http.Request, op string) ([]apply.Source, error) {
+	body := http.MaxBytesReader(w, r.Body, s.limits.SpecBytes)
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		data, err := io.ReadAll(body)
+		if err != nil {
+			return nil, readErr(op, err, s.limits.SpecBytes)
+		}
+		return []apply.Source{{Name: "request", Data: data}}, nil
+	}
+	var srcs []apply.Source
+	mr := multipart.NewReader(body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return srcs, nil
+		}
+		if err != nil {
+			return nil, readErr(op, err, s.limits.SpecBytes)
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return nil, readErr(op, err, s.limits.SpecBytes)
+		}
+		name := part.FileName()
+		if name == "" {
+			name = part.FormName()
+		}
+		srcs = append(srcs, apply.Source{Name: name, Data: data})
+	}
 }
 
 func readErr(op string, err error, limit int64) error {
@@ -102,22 +108,32 @@ func boolParam(r *http.Request, name string) (bool, error) {
 }
 
 // ident reads and checks the table address from the path.
-func ident(r *http.Request) (lake.Ident, error) {
+// ident reads the mesh name in the path. The product segment may pin a
+// major version, as in /products/sales/orders@v2/...
+func ident(r *http.Request) (lake.Ident, *int, error) {
 	id := lake.Ident{Domain: r.PathValue("domain"), Product: r.PathValue("product"), Table: r.PathValue("table")}
+	var major *int
+	if p, v, ok := strings.Cut(id.Product, "@v"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || len(v) > 9 || (len(v) > 1 && v[0] == '0') {
+			return id, nil, errs.E(errs.Invalid, "http.ident", "product %q: pin a major version as product@vN, e.g. orders@v2", id.Product)
+		}
+		id.Product, major = p, &n
+	}
 	for _, n := range []struct{ what, v string }{{"domain", id.Domain}, {"product", id.Product}, {"table", id.Table}} {
 		if n.v == "" && n.what == "table" {
 			continue
 		}
 		if err := spec.CheckName(n.what, n.v); err != nil {
-			return id, err // already Invalid, with a client-safe message (its Error() would add the op)
+			return id, nil, err // already Invalid, with a client-safe message (its Error() would add the op)
 		}
 	}
-	return id, nil
+	return id, major, nil
 }
 
 func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	const op = "http.publish"
-	id, err := ident(r)
+	id, major, err := ident(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -149,7 +165,7 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	if s.limits.PublishBytes > 0 {
 		body = http.MaxBytesReader(w, r.Body, s.limits.PublishBytes)
 	}
-	rep, err := s.pub.Publish(r.Context(), publish.Request{Table: id, Mode: mode, Format: format, Body: body,
+	rep, err := s.pub.Publish(r.Context(), publish.Request{Table: id, Major: major, Mode: mode, Format: format, Body: body,
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), MaxRejects: maxRejects})
 	// The audit keeps the report without its rejected-row examples: they
 	// quote the upload, and the log can never be edited.

@@ -394,12 +394,14 @@ func (e *env) products(tb testing.TB) []httpapi.ProductSummary {
 // state is everything a failed request must leave as it was: the catalog,
 // every table's contract, columns and snapshots, and the files on disk.
 type state struct {
-	Products []httpapi.ProductSummary
-	Tables   map[string]tableState
-	Files    []string
+	Products  []httpapi.ProductSummary
+	Contracts []string // id version status, of every product
+	Tables    map[string]tableState
+	Files     []string
 }
 
 type tableState struct {
+	Status          string
 	ContractVersion string
 	Columns         []string
 	Current         int64
@@ -411,15 +413,18 @@ func (e *env) state(tb testing.TB) state {
 	s := state{Products: e.products(tb), Tables: map[string]tableState{}}
 	for _, p := range s.Products {
 		d := e.product(tb, p.Domain, p.Name)
+		for _, c := range d.Contracts {
+			s.Contracts = append(s.Contracts, c.ID+" "+c.Version+" "+c.Status)
+		}
 		for _, t := range d.Tables {
-			ts := tableState{ContractVersion: t.ContractVersion, Snapshots: snapshotIDs(t)}
+			ts := tableState{Status: t.Status, ContractVersion: t.ContractVersion, Snapshots: snapshotIDs(t)}
 			for _, c := range t.Columns {
 				ts.Columns = append(ts.Columns, c.Name+" "+c.Type.String())
 			}
 			if t.CurrentSnapshotID != nil {
 				ts.Current = *t.CurrentSnapshotID
 			}
-			s.Tables[t.SQLName] = ts
+			s.Tables[t.PinnedName] = ts
 		}
 	}
 	s.Files = append(files(tb, e.p.Lake.Warehouse()), files(tb, filepath.Join(e.cfg.Data, "spool"))...)

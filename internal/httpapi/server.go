@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/products/{domain}/{product}/tables/{table}/publish", s.handlePublish)
 	s.mux.HandleFunc("POST /api/v1/query", s.handleQuery)
 	s.govRoutes()
+	s.contractRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

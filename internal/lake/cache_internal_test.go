@@ -37,7 +37,7 @@ func TestStaleLoadDoesNotReplaceNewerMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newer, err := l.AddColumns(ctx, id, []schema.Column{{Name: "name", Type: schema.Type{Kind: schema.String}}})
+	newer, err := l.Evolve(ctx, id, schema.Evolution{Added: []schema.Column{{Name: "name", Type: schema.Type{Kind: schema.String}}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,31 +152,6 @@ func metadataVersion(location string) (int, bool) {
 	return n, err == nil
 }
 
-// AddColumns adds optional columns (given in order) to the table's schema.
-// New columns get new field ids; existing ids never change, so every earlier
-// snapshot stays readable.
-func (l *Lake) AddColumns(ctx context.Context, id Ident, cols []schema.Column) (*table.Table, error) {
-	const op = "lake.AddColumns"
-	tbl, err := l.Load(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	tx := tbl.NewTransaction()
-	up := tx.UpdateSchema(true, false)
-	for _, c := range cols {
-		up = up.AddColumn([]string{c.Name}, c.Type.Iceberg(), c.Description, false, nil)
-	}
-	if err := up.Commit(); err != nil {
-		return nil, errs.Wrap(errs.Invalid, op, err, "cannot evolve %s: %v", id, err)
-	}
-	tbl, err = tx.Commit(ctx)
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "commit schema of %s", id)
-	}
-	l.remember(id, tbl)
-	return tbl, nil
-}
-
 // Drop removes a table from the catalog (its files stay; used to undo a
 // failed apply).
 func (l *Lake) Drop(ctx context.Context, id Ident) error {

@@ -341,7 +341,7 @@ func TestCommitUnknownTable(t *testing.T) {
 	}
 }
 
-func TestAddColumnsAndFieldIDs(t *testing.T) {
+func TestEvolveAndFieldIDs(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	if _, err := e.lake.Create(ctx, people, peopleTable()); err != nil {
@@ -353,12 +353,12 @@ func TestAddColumnsAndFieldIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := e.lake.AddColumns(ctx, people, []schema.Column{
+	tbl, err := e.lake.Evolve(ctx, people, schema.Evolution{Added: []schema.Column{
 		{Name: "email", Type: schema.Type{Kind: schema.String}, Description: "work email"},
 		{Name: "hired", Type: schema.Type{Kind: schema.Date}},
-	})
+	}}, nil)
 	if err != nil {
-		t.Fatalf("AddColumns: %v", err)
+		t.Fatalf("Evolve: %v", err)
 	}
 	evolved, err := schema.TableFromIceberg(tbl.Schema())
 	if err != nil {
@@ -370,7 +370,7 @@ func TestAddColumnsAndFieldIDs(t *testing.T) {
 	}
 	want := []string{"1 id BIGINT", "2 name VARCHAR", "3 salary DECIMAL(10,2)", "4 email VARCHAR", "5 hired DATE"}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("schema after AddColumns (-want +got):\n%s", diff)
+		t.Errorf("schema after Evolve (-want +got):\n%s", diff)
 	}
 
 	// The current read before any new publish: the new columns read as NULL.
@@ -380,10 +380,10 @@ func TestAddColumnsAndFieldIDs(t *testing.T) {
 	}
 	cols, rows := e.read(t, p)
 	if diff := cmp.Diff([]string{"id", "name", "salary", "email", "hired"}, cols); diff != "" {
-		t.Errorf("columns after AddColumns (-want +got):\n%s", diff)
+		t.Errorf("columns after Evolve (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([][]string{{"1", "ada", "5.00", "NULL", "NULL"}}, rows); diff != "" {
-		t.Errorf("rows after AddColumns (-want +got):\n%s", diff)
+		t.Errorf("rows after Evolve (-want +got):\n%s", diff)
 	}
 
 	nu := e.write(t, people, "new", "SELECT 2::BIGINT AS id, 'bob' AS name, 6::DECIMAL(10,2) AS salary, 'bob@x' AS email, DATE '2026-01-02' AS hired",
@@ -415,12 +415,12 @@ func TestAddColumnsAndFieldIDs(t *testing.T) {
 		t.Errorf("time-travel rows (-want +got):\n%s", diff)
 	}
 	if p1.SchemaID == p2.SchemaID {
-		t.Errorf("plans of snapshots before and after AddColumns share schema id %d", p1.SchemaID)
+		t.Errorf("plans of snapshots before and after Evolve share schema id %d", p1.SchemaID)
 	}
 
 	// Adding a column that exists is refused.
-	if _, err := e.lake.AddColumns(ctx, people, []schema.Column{{Name: "email", Type: schema.Type{Kind: schema.String}}}); !errs.Is(err, errs.Invalid) {
-		t.Errorf("AddColumns of an existing column: error %v, want Invalid", err)
+	if _, err := e.lake.Evolve(ctx, people, schema.Evolution{Added: []schema.Column{{Name: "email", Type: schema.Type{Kind: schema.String}}}}, nil); !errs.Is(err, errs.Invalid) {
+		t.Errorf("Evolve adding an existing column: error %v, want Invalid", err)
 	}
 }
 
@@ -457,13 +457,13 @@ func TestPlanScanCached(t *testing.T) {
 		t.Errorf("PlanScanCached after a commit = %+v, want snapshot %d with 1 file", a, snap.SnapshotID)
 	}
 	// After a schema change the current snapshot is read with the new schema: a new plan.
-	tbl, err = e.lake.AddColumns(ctx, people, []schema.Column{{Name: "extra", Type: schema.Type{Kind: schema.Int}}})
+	tbl, err = e.lake.Evolve(ctx, people, schema.Evolution{Added: []schema.Column{{Name: "extra", Type: schema.Type{Kind: schema.Int}}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, _ := e.lake.PlanScanCached(ctx, people, tbl, tbl.CurrentSnapshot())
 	if c == a || len(c.Columns) != 4 {
-		t.Errorf("PlanScanCached after AddColumns = %d columns (same plan: %v), want a new plan with 4 columns", len(c.Columns), c == a)
+		t.Errorf("PlanScanCached after Evolve = %d columns (same plan: %v), want a new plan with 4 columns", len(c.Columns), c == a)
 	}
 }
 
@@ -666,5 +666,83 @@ func TestQuoteAndLiteral(t *testing.T) {
 	}
 	if got, want := lake.Literal(`it's`), `'it''s'`; got != want {
 		t.Errorf("Literal = %s, want %s", got, want)
+	}
+}
+
+// TestEvolvePromoteDropRepartition widens a type, drops a column and
+// changes the partitioning in one commit: field ids stay, the old snapshot
+// reads with its own schema, and new data gets the new spec.
+func TestEvolvePromoteDropRepartition(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	id := lake.Ident{Domain: "hr", Product: "staff", Table: "counts"}
+	def := &schema.Table{Columns: []schema.Column{
+		{Name: "id", Type: schema.Type{Kind: schema.Long}},
+		{Name: "n", Type: schema.Type{Kind: schema.Int}},
+		{Name: "note", Type: schema.Type{Kind: schema.String}},
+		{Name: "d", Type: schema.Type{Kind: schema.Date}},
+	}}
+	if _, err := e.lake.Create(ctx, id, def); err != nil {
+		t.Fatal(err)
+	}
+	f := e.write(t, id, "old", "SELECT 1::BIGINT AS id, 7::INTEGER AS n, 'x' AS note, DATE '2026-01-01' AS d", map[string]int{"id": 1, "n": 2, "note": 3, "d": 4})
+	s1, err := e.lake.Commit(ctx, id, []string{f}, lake.Append, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &schema.Table{Columns: []schema.Column{
+		{Name: "id", Type: schema.Type{Kind: schema.Long}},
+		{Name: "n", Type: schema.Type{Kind: schema.Long}},
+		{Name: "d", Type: schema.Type{Kind: schema.Date}},
+	}, Partition: []schema.PartitionField{{Column: "d", Transform: "month"}}}
+	ev := schema.Evolution{Promoted: []schema.Column{{Name: "n", Type: schema.Type{Kind: schema.Long}, FieldID: 2}},
+		Dropped: []schema.Column{{Name: "note", FieldID: 3}}, Partition: true}
+	tbl, err := e.lake.Evolve(ctx, id, ev, want)
+	if err != nil {
+		t.Fatalf("Evolve: %v", err)
+	}
+	got, _ := schema.TableFromIceberg(tbl.Schema())
+	var cols []string
+	for _, c := range got.Columns {
+		cols = append(cols, fmt.Sprintf("%d %s %s", c.FieldID, c.Name, c.Type))
+	}
+	if diff := cmp.Diff([]string{"1 id BIGINT", "2 n BIGINT", "4 d DATE"}, cols); diff != "" {
+		t.Errorf("schema after Evolve (-want +got):\n%s", diff)
+	}
+	spec := tbl.Spec()
+	var parts []string
+	for _, pf := range spec.Fields() {
+		parts = append(parts, fmt.Sprintf("%s %s", pf.Name, pf.Transform))
+	}
+	if diff := cmp.Diff([]string{"d_month month"}, parts); diff != "" {
+		t.Errorf("partition spec after Evolve (-want +got):\n%s", diff)
+	}
+	// The current read casts the old file's int to bigint; the old snapshot keeps its schema.
+	p, err := e.lake.PlanScan(ctx, id, tbl, tbl.CurrentSnapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, rows := e.read(t, p)
+	if diff := cmp.Diff([]string{"id", "n", "d"}, c); diff != "" {
+		t.Errorf("current columns (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]string{{"1", "7", "2026-01-01"}}, rows); diff != "" {
+		t.Errorf("current rows (-want +got):\n%s", diff)
+	}
+	f2 := e.write(t, id, "new", "SELECT 2::BIGINT AS id, 5000000000::BIGINT AS n, DATE '2026-02-01' AS d", map[string]int{"id": 1, "n": 2, "d": 4})
+	if _, err := e.lake.Commit(ctx, id, []string{f2}, lake.Append, nil); err != nil {
+		t.Fatalf("Commit after the new partitioning: %v", err)
+	}
+	tbl, _ = e.lake.Load(ctx, id)
+	p, _ = e.lake.PlanScan(ctx, id, tbl, tbl.CurrentSnapshot())
+	if _, rows := e.read(t, p); !cmp.Equal(rows, [][]string{{"1", "7", "2026-01-01"}, {"2", "5000000000", "2026-02-01"}}) {
+		t.Errorf("rows after a commit under the new schema = %v", rows)
+	}
+	p1, err := e.lake.PlanScan(ctx, id, tbl, tbl.SnapshotByID(s1.SnapshotID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, rows := e.read(t, p1); !cmp.Equal(c, []string{"id", "n", "note", "d"}) || !cmp.Equal(rows, [][]string{{"1", "7", "x", "2026-01-01"}}) {
+		t.Errorf("time travel = %v %v, want the old schema and row", c, rows)
 	}
 }

@@ -112,7 +112,7 @@ func (p *Platform) RetainAll(ctx context.Context) ([]*publish.RetentionReport, e
 	for i := range tables {
 		t := &tables[i]
 		rep, err := p.Publisher.Retain(ctx, t, now)
-		id := lake.Ident{Domain: t.Domain, Product: t.Product, Table: t.Name}
+		id := lake.Ident{Domain: t.Domain, Product: t.Namespace, Table: t.Name}
 		outcome := audit.OK
 		if err != nil {
 			outcome = audit.Failed

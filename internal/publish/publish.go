@@ -34,7 +34,7 @@ const maxLineSize = 8 << 20
 
 // Registry is what the pipeline needs of the metadata store.
 type Registry interface {
-	Table(ctx context.Context, domain, product, name string) (*registry.Table, error)
+	Resolve(ctx context.Context, domain, product, name string, major *int, now time.Time) (*registry.Table, error)
 	RecordPublish(ctx context.Context, p registry.Publish) error
 	CommittedPublish(ctx context.Context, domain, product, table, key string) (*registry.Publish, error)
 	Contract(ctx context.Context, id, version string) (*registry.Contract, error)
@@ -81,7 +81,8 @@ func New(c Config) *Publisher {
 
 // Request is one publish.
 type Request struct {
-	Table          lake.Ident
+	Table          lake.Ident // the mesh name: domain, product, table
+	Major          *int       // the major version to publish to; nil: the one consumers read by default
 	Mode           lake.Mode
 	Format         Format
 	Body           io.Reader
@@ -113,10 +114,11 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	if req.MaxRejects < 0 {
 		return nil, errs.E(errs.Invalid, op, "max rejected rows must be zero or more")
 	}
-	tbl, err := p.reg.Table(ctx, id.Domain, id.Product, id.Table)
+	tbl, err := p.reg.Resolve(ctx, id.Domain, id.Product, id.Table, req.Major, time.Now())
 	if err != nil {
 		return nil, err
 	}
+	id = lake.Ident{Domain: tbl.Domain, Product: tbl.Namespace, Table: tbl.Name}
 	run := newRunID()
 	rep := &Report{RunID: run, Table: id.String(), Mode: string(req.Mode), Format: string(req.Format), MaxRejects: req.MaxRejects}
 

@@ -225,7 +225,7 @@ func retentionValue(v any) (int, error) {
 // table's publish lock. If the expiry fails after rows were deleted, the
 // report comes with the error and says what was done.
 func (p *Publisher) Retain(ctx context.Context, tbl *registry.Table, now time.Time) (*RetentionReport, error) {
-	id := lake.Ident{Domain: tbl.Domain, Product: tbl.Product, Table: tbl.Name}
+	id := lake.Ident{Domain: tbl.Domain, Product: tbl.Namespace, Table: tbl.Name}
 	rr := &RetentionReport{Table: id.String()}
 	var doc slaDoc
 	if err := p.contract(ctx, tbl, &doc); err != nil {

@@ -430,7 +430,7 @@ func (p *Publisher) gate(ctx context.Context, conn *sql.Conn, req Request, tbl *
 		if p.guard == nil {
 			return "", fmt.Errorf("sql rules are disabled")
 		}
-		rw, err := p.guard.Rewrite(ctx, conn, q, stageBinder{id: id, view: okView})
+		rw, err := p.guard.Rewrite(ctx, conn, q, stageBinder{tbl: tbl, view: okView})
 		if err != nil {
 			_, msg, _ := errs.Public(err)
 			return "", fmt.Errorf("the rule's query is refused: %s", msg)
@@ -551,15 +551,17 @@ func transformExpr(pf schema.PartitionField, typ schema.Type) string {
 // stageBinder lets an sql quality rule read the table being published, and
 // nothing else: the name resolves to the rows about to be committed.
 type stageBinder struct {
-	id   lake.Ident
+	tbl  *registry.Table
 	view string
 }
 
 func (b stageBinder) Bind(_ context.Context, ref query.TableRef) (string, string, error) {
-	if ref.Domain == b.id.Domain && ref.Product == b.id.Product && ref.Table == b.id.Table && ref.Version == nil && ref.Timestamp == nil {
+	t := b.tbl
+	if ref.Domain == t.Domain && ref.Product == t.Product && ref.Table == t.Name && (ref.Major == nil || *ref.Major == t.Major) &&
+		ref.Version == nil && ref.Timestamp == nil {
 		return query.StageSchema, b.view, nil
 	}
-	return "", "", errs.E(errs.NotFound, "publish.stageBinder", "sql quality rules may only read ${table} (%s), not %s", b.id, ref)
+	return "", "", errs.E(errs.NotFound, "publish.stageBinder", "sql quality rules may only read ${table} (%s), not %s", t.Address(), ref)
 }
 
 func clip(s string) string {

@@ -59,6 +59,9 @@ type auditTable struct {
 }
 
 func (a *auditTable) serves(ref TableRef) bool {
+	if ref.Major != nil {
+		return false
+	}
 	return ref.Domain == AuditDomain && ref.Product == AuditProduct && ref.Table == AuditTable
 }
 
@@ -130,5 +133,6 @@ func (b *binder) bindAudit(ctx context.Context, ref TableRef) (string, string, e
 	if err := b.v.audit.sync(ctx); err != nil {
 		return "", "", err
 	}
+	b.resolved = append(b.resolved, ref)
 	return b.governed(ctx, auditRel, auditColumns, g)
 }

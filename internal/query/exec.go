@@ -42,7 +42,7 @@ type EngineConfig struct {
 // Record is what the engine tells OnDone of a finished query.
 type Record struct {
 	SQL      string
-	Tables   []TableRef // tables the query read (those bound before a failure)
+	Tables   []TableRef // tables the query read, with the major each resolved to (those bound before a failure)
 	Rows     int64      // rows returned to the caller
 	Duration time.Duration
 	Err      error // nil when the query ran to its end
@@ -91,6 +91,7 @@ type Rows struct {
 	Columns   []Column
 	Tables    []TableRef
 	Snapshots map[string]int64 // table -> snapshot read
+	resolved  []TableRef       // Tables, each with the major it resolved to
 	rows      *sql.Rows
 	conn      *sql.Conn
 	cancel    context.CancelFunc
@@ -142,8 +143,8 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		conn.Close()
 		cancel()
 		if e.onDone != nil {
-			tables := rw.Tables
-			if tables == nil {
+			tables := b.resolved
+			if rw.Tables == nil {
 				tables = b.seen
 			}
 			e.onDone(ctx, Record{SQL: sqlText, Tables: tables, Duration: time.Since(started), Err: uerr})
@@ -163,7 +164,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		rows.Close()
 		return fail(err)
 	}
-	r := &Rows{Tables: rw.Tables, Snapshots: b.snapshots, rows: rows, conn: conn, cancel: cancel, ctx: qctx,
+	r := &Rows{Tables: rw.Tables, resolved: b.resolved, Snapshots: b.snapshots, rows: rows, conn: conn, cancel: cancel, ctx: qctx,
 		started: started, limit: timeout, hide: e.hide, sensitive: b.sensitive, sql: sqlText, outerCtx: ctx, onDone: e.onDone}
 	for _, t := range types {
 		r.Columns = append(r.Columns, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
@@ -239,7 +240,7 @@ func (r *Rows) Close() error {
 	r.conn.Close()
 	r.cancel()
 	if r.onDone != nil {
-		r.onDone(r.outerCtx, Record{SQL: r.sql, Tables: r.Tables, Rows: r.count, Duration: time.Since(r.started), Err: r.lastErr})
+		r.onDone(r.outerCtx, Record{SQL: r.sql, Tables: r.resolved, Rows: r.count, Duration: time.Since(r.started), Err: r.lastErr})
 	}
 	return err
 }

@@ -29,6 +29,10 @@ type Governor interface {
 type Governance struct {
 	Masks   map[string]string  // column -> policy.Mask* method
 	Filters []policy.RowFilter // all must hold
+	// Defaults are the SQL values of columns added with a default, read in
+	// rows written before the column existed (the binder sets them from the
+	// contract; masks and filters see the defaulted value).
+	Defaults map[string]string
 }
 
 // Ungoverned shows every table in full to everyone. Only for tests and for
@@ -41,7 +45,9 @@ func (Ungoverned) Govern(context.Context, *registry.Table) (Governance, error) {
 }
 
 // empty reports whether g changes nothing.
-func (g Governance) empty() bool { return len(g.Masks) == 0 && len(g.Filters) == 0 }
+func (g Governance) empty() bool {
+	return len(g.Masks) == 0 && len(g.Filters) == 0 && len(g.Defaults) == 0
+}
 
 // key is a canonical text of g, part of the governed view's name.
 func (g Governance) key() string {
@@ -61,6 +67,14 @@ func (g Governance) key() string {
 		}
 		b.WriteByte(';')
 	}
+	cols = cols[:0]
+	for c := range g.Defaults {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	for _, c := range cols {
+		fmt.Fprintf(&b, "d%d:%s=%d:%s;", len(c), c, len(g.Defaults[c]), g.Defaults[c])
+	}
 	return b.String()
 }
 
@@ -76,15 +90,25 @@ func governedSQL(base string, cols []schema.Column, g Governance, hashKey string
 	for _, c := range cols {
 		byName[c.Name] = c
 	}
+	value := func(c schema.Column) string {
+		if d, ok := g.Defaults[c.Name]; ok {
+			return "COALESCE(" + lake.Quote(c.Name) + ", " + d + ")"
+		}
+		return lake.Quote(c.Name)
+	}
 	items := make([]string, len(cols))
 	for i, c := range cols {
 		q := lake.Quote(c.Name)
+		v := value(c)
 		method, masked := g.Masks[c.Name]
 		if !masked {
-			items[i] = q
+			items[i] = v
+			if v != q {
+				items[i] += " AS " + q
+			}
 			continue
 		}
-		expr, err := maskExpr(q, c.Type, method, hashKey)
+		expr, err := maskExpr(v, c.Type, method, hashKey)
 		if err != nil {
 			return "", err
 		}
@@ -104,7 +128,7 @@ func governedSQL(base string, cols []schema.Column, g Governance, hashKey string
 		for i, v := range f.Values {
 			vals[i] = fmt.Sprintf("TRY_CAST(%s AS %s)", lake.Literal(v), c.Type)
 		}
-		conds = append(conds, fmt.Sprintf("%s IN (%s)", lake.Quote(c.Name), strings.Join(vals, ", ")))
+		conds = append(conds, fmt.Sprintf("%s IN (%s)", value(c), strings.Join(vals, ", ")))
 	}
 	if len(conds) > 0 {
 		s += " WHERE " + strings.Join(conds, " AND ")

@@ -28,16 +28,26 @@ const guardMaxSQL = 1 << 20
 
 const guardOp = "query.Guard.Rewrite"
 
-// TableRef is a mesh table named in user SQL: domain.product.table with an optional time-travel clause.
+// TableRef is a mesh table named in user SQL: domain.product.table, or
+// domain.product@vN.table for a pinned major, with an optional time-travel clause.
 type TableRef struct {
 	Domain, Product, Table string
+	Major                  *int       // @vN; nil: the latest active major
 	Version                *int64     // AT (VERSION => n)
 	Timestamp              *time.Time // AT (TIMESTAMP => expr), evaluated by DuckDB as TIMESTAMPTZ
 }
 
-// String returns "domain.product.table", followed by the time-travel clause when set.
+// Name returns "domain.product.table", or "domain.product@vN.table" when pinned.
+func (r TableRef) Name() string {
+	if r.Major != nil {
+		return r.Domain + "." + r.Product + "@v" + strconv.Itoa(*r.Major) + "." + r.Table
+	}
+	return r.Domain + "." + r.Product + "." + r.Table
+}
+
+// String returns the name, followed by the time-travel clause when set.
 func (r TableRef) String() string {
-	s := r.Domain + "." + r.Product + "." + r.Table
+	s := r.Name()
 	switch {
 	case r.Version != nil:
 		s += " AT (VERSION => " + strconv.FormatInt(*r.Version, 10) + ")"
@@ -49,7 +59,7 @@ func (r TableRef) String() string {
 
 // guardKey identifies a distinct reference: the same table at two versions is two references.
 func (r TableRef) guardKey() string {
-	k := r.Domain + "." + r.Product + "." + r.Table
+	k := r.Name()
 	if r.Version != nil {
 		k += "@v" + strconv.FormatInt(*r.Version, 10)
 	}
@@ -101,7 +111,7 @@ func (g *Guard) Rewrite(ctx context.Context, conn *sql.Conn, sqlText string, b B
 	if !utf8.ValidString(sqlText) || strings.IndexByte(sqlText, 0) >= 0 {
 		return Rewritten{}, errs.E(errs.Invalid, guardOp, "SQL must be valid UTF-8 text without NUL bytes")
 	}
-	stmt, err := guardParse(ctx, conn, sqlText)
+	stmt, err := guardParse(ctx, conn, pinMajors(sqlText))
 	if err != nil {
 		return Rewritten{}, err
 	}

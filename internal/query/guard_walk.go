@@ -269,10 +269,14 @@ func (w *guardWalker) walkBaseTable(x map[string]any, sc *guardScope) error {
 		}
 		return w.walkChildren(x, sc, "")
 	}
+	var major *int
+	if p, n, ok := splitPinned(ls); ok {
+		ls, major = p, &n
+	}
 	if lc == "" || ls == "" || guardReservedDomains[lc] || !guardNameRE.MatchString(lc) || !guardNameRE.MatchString(ls) || !guardNameRE.MatchString(lt) {
 		return guardErr("unknown table %q: name mesh tables as domain.product.table", strings.Join(guardParts(cat, sch, tbl), "."))
 	}
-	t := &guardTable{node: x, ref: TableRef{Domain: lc, Product: ls, Table: lt}, userAlias: guardStr(x["alias"]) != ""}
+	t := &guardTable{node: x, ref: TableRef{Domain: lc, Product: ls, Table: lt, Major: major}, userAlias: guardStr(x["alias"]) != ""}
 	if n, ok := x["query_location"].(json.Number); ok {
 		if v, err := guardUint(n); err == nil {
 			t.loc = v

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/lake"
@@ -16,7 +17,7 @@ import (
 
 // Tables is what the engine needs of the registry.
 type Tables interface {
-	Table(ctx context.Context, domain, product, name string) (*registry.Table, error)
+	Resolve(ctx context.Context, domain, product, name string, major *int, now time.Time) (*registry.Table, error)
 }
 
 // views creates and caches the governed views, one per (table, snapshot,
@@ -40,19 +41,16 @@ type binder struct {
 	snapshots map[string]int64
 	sensitive bool       // some table is masked or filtered: error texts must not quote values
 	seen      []TableRef // every table the query asked for, bound or refused
+	resolved  []TableRef // the tables bound, each with the major it resolved to
 }
 
 func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error) {
-	const op = "query.Bind"
 	b.seen = append(b.seen, ref)
 	if b.v.audit != nil && b.v.audit.serves(ref) {
 		return b.bindAudit(ctx, ref)
 	}
-	rt, err := b.v.tables.Table(ctx, ref.Domain, ref.Product, ref.Table)
+	rt, err := b.v.tables.Resolve(ctx, ref.Domain, ref.Product, ref.Table, ref.Major, time.Now())
 	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return "", "", errs.E(errs.NotFound, op, "table %s.%s.%s does not exist", ref.Domain, ref.Product, ref.Table)
-		}
 		return "", "", err
 	}
 	// Authorize before anything about the table's data is looked at.
@@ -60,7 +58,9 @@ func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error)
 	if err != nil {
 		return "", "", err
 	}
-	id := lake.Ident{Domain: ref.Domain, Product: ref.Product, Table: ref.Table}
+	major := rt.Major
+	b.resolved = append(b.resolved, TableRef{Domain: ref.Domain, Product: ref.Product, Table: ref.Table, Major: &major, Version: ref.Version, Timestamp: ref.Timestamp})
+	id := lake.Ident{Domain: rt.Domain, Product: rt.Namespace, Table: rt.Name}
 	tbl, err := b.v.lake.Cached(ctx, id)
 	if err != nil {
 		return "", "", err
@@ -85,7 +85,7 @@ func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error)
 	if b.snapshots != nil {
 		b.snapshots[id.String()] = plan.SnapshotID
 	}
-	return b.governed(ctx, name, plan.Columns, g)
+	return b.governed(ctx, name, plan.Columns, withDefaults(g, rt, plan.Columns))
 }
 
 // governed returns the view that serves base through g, creating it if needed.
@@ -132,4 +132,27 @@ func (v *views) ensure(ctx context.Context, p *lake.Plan) (string, error) {
 	}
 	v.cache[name] = true
 	return name, nil
+}
+
+// withDefaults adds to g the defaults the contract gives columns the plan
+// reads: rows written before such a column existed read its default.
+func withDefaults(g Governance, rt *registry.Table, cols []schema.Column) Governance {
+	var d map[string]string
+	for _, c := range rt.Def.Schema.Columns {
+		if c.Default == nil {
+			continue
+		}
+		for _, pc := range cols {
+			if pc.Name == c.Name && pc.Type == c.Type {
+				if d == nil {
+					d = map[string]string{}
+				}
+				d[c.Name] = c.DefaultSQL()
+			}
+		}
+	}
+	if d != nil {
+		g.Defaults = d
+	}
+	return g
 }

@@ -16,6 +16,9 @@ import (
 //go:embed schema.sql
 var schemaSQL string
 
+//go:embed tables.sql
+var tablesSQL string
+
 // OpenSQLite opens (creating if needed) the SQLite database at path with WAL
 // and a busy timeout on every pooled connection, as the registry and the
 // Iceberg catalog both need.
@@ -48,7 +51,73 @@ func Open(ctx context.Context, db *sql.DB) (*Registry, error) {
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		return nil, errs.Wrap(errs.Internal, "registry.Open", err, "create registry tables")
 	}
-	return &Registry{db: db}, nil
+	r := &Registry{db: db}
+	if err := r.inTx(ctx, func(tx *sql.Tx) error { return migrate(ctx, tx) }); err != nil {
+		return nil, errs.Wrap(errs.Internal, "registry.Open", err, "upgrade registry tables")
+	}
+	return r, nil
+}
+
+// migrate brings a registry written by an earlier release to the current
+// layout: contract versions learn their major and who applied them, and
+// tables are keyed by major (a new major's tables live beside the old ones).
+func migrate(ctx context.Context, tx *sql.Tx) error {
+	cols, err := columns(ctx, tx, "mesh_contracts")
+	if err != nil {
+		return err
+	}
+	if !cols["major"] {
+		for _, q := range []string{
+			`ALTER TABLE mesh_contracts ADD COLUMN major INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE mesh_contracts ADD COLUMN applied_by TEXT NOT NULL DEFAULT ''`,
+			`UPDATE mesh_contracts SET major = CAST(substr(version, 1, instr(version || '.', '.') - 1) AS INTEGER)`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("upgrade mesh_contracts: %w", err)
+			}
+		}
+	}
+	cols, err = columns(ctx, tx, "mesh_tables")
+	if err != nil {
+		return err
+	}
+	if len(cols) > 0 && !cols["major"] {
+		for _, q := range []string{
+			`ALTER TABLE mesh_tables RENAME TO mesh_tables_v1`,
+			tablesSQL,
+			`INSERT INTO mesh_tables (domain, product, major, name, namespace, contract_id, contract_version, status, def, created_at, updated_at)
+			 SELECT t.domain, t.product, CAST(substr(t.contract_version, 1, instr(t.contract_version || '.', '.') - 1) AS INTEGER),
+			        t.name, t.product, t.contract_id, t.contract_version, COALESCE(c.status, 'active'), t.def, t.created_at, t.updated_at
+			 FROM mesh_tables_v1 t LEFT JOIN mesh_contracts c ON c.id = t.contract_id AND c.version = t.contract_version`,
+			`DROP TABLE mesh_tables_v1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("upgrade mesh_tables: %w", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, tablesSQL); err != nil {
+		return fmt.Errorf("create mesh_tables: %w", err)
+	}
+	return nil
+}
+
+// columns returns the column names of a table (none if it does not exist).
+func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
 }
 
 // inTx runs fn in a transaction, committing when it returns nil.

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/schema"
@@ -27,25 +28,45 @@ type Product struct {
 type Contract struct {
 	ID        string          `json:"id"`
 	Version   string          `json:"version"`
+	Major     int             `json:"major"`
 	Domain    string          `json:"domain"`
 	Product   string          `json:"product"`
 	Status    string          `json:"status"`
-	Doc       json.RawMessage `json:"contract"`
+	Doc       json.RawMessage `json:"contract,omitempty"`
 	Hash      string          `json:"-"`
 	AppliedAt time.Time       `json:"appliedAt"`
+	AppliedBy string          `json:"appliedBy,omitempty"`
 }
 
 // Table is a mesh table: the contract schema object that declares it and
-// the schema derived from it, with Iceberg field ids.
+// the schema derived from it, with Iceberg field ids. Each major version of a
+// contract has tables of its own, in the Iceberg namespace
+// domain.Namespace: the product's name for its first major, product@vN for
+// later ones.
 type Table struct {
-	Domain          string    `json:"domain"`
-	Product         string    `json:"product"`
-	Name            string    `json:"name"`
-	ContractID      string    `json:"contractId"`
-	ContractVersion string    `json:"contractVersion"`
-	Def             TableDef  `json:"-"`
-	CreatedAt       time.Time `json:"createdAt"`
-	UpdatedAt       time.Time `json:"updatedAt"`
+	Domain          string     `json:"domain"`
+	Product         string     `json:"product"`
+	Major           int        `json:"major"`
+	Name            string     `json:"name"`
+	Namespace       string     `json:"-"`
+	ContractID      string     `json:"contractId"`
+	ContractVersion string     `json:"contractVersion"`
+	Status          string     `json:"status"`           // of the major's latest contract version: draft, active, deprecated, retired
+	Sunset          *time.Time `json:"sunset,omitempty"` // when a deprecated major stops being served
+	Def             TableDef   `json:"-"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	UpdatedAt       time.Time  `json:"updatedAt"`
+}
+
+// Address is the table's pinned mesh name, domain.product@vN.table.
+func (t *Table) Address() string {
+	return fmt.Sprintf("%s.%s@v%d.%s", t.Domain, t.Product, t.Major, t.Name)
+}
+
+// Served reports whether queries may read the table at now: a retired
+// major, or a deprecated one past its sunset, is not served.
+func (t *Table) Served(now time.Time) bool {
+	return t.Status != "retired" && (t.Sunset == nil || now.Before(*t.Sunset))
 }
 
 // TableDef is what the registry keeps of a table's declaration.
@@ -75,4 +96,16 @@ type Change struct {
 	Products  []Product
 	Contracts []Contract
 	Tables    []Table
+	// Expect holds, per contract id and major, the latest version the change
+	// was planned against ("" for none): if another apply changed that since,
+	// the whole change is refused as a Conflict.
+	Expect []Head
+}
+
+// Head is the latest applied version of one major of a contract.
+type Head struct {
+	ContractID string
+	Major      int
+	Version    string
+	Hash       string
 }

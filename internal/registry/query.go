@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/spec"
 )
 
 // timeFormat is how times are stored: fixed width in UTC, so that the text
@@ -71,28 +73,79 @@ func (r *Registry) DomainExists(ctx context.Context, name string) (bool, error) 
 	return n > 0, nil
 }
 
-// Tables lists the tables of a product (all products when domain is empty).
+// Tables lists the tables of a product, every major (all products when
+// domain is empty).
 func (r *Registry) Tables(ctx context.Context, domain, product string) ([]Table, error) {
 	if domain == "" {
-		return r.tables(ctx, `ORDER BY domain, product, name`)
+		return r.tables(ctx, `ORDER BY domain, product, name, major`)
 	}
-	return r.tables(ctx, `WHERE domain = ? AND product = ? ORDER BY name`, domain, product)
+	return r.tables(ctx, `WHERE domain = ? AND product = ? ORDER BY name, major`, domain, product)
 }
 
-// Table returns one table, or a NotFound error.
+// Table returns the table consumers read now under an unpinned name (see
+// Resolve), or a NotFound error.
 func (r *Registry) Table(ctx context.Context, domain, product, name string) (*Table, error) {
-	ts, err := r.tables(ctx, `WHERE domain = ? AND product = ? AND name = ?`, domain, product, name)
+	return r.Resolve(ctx, domain, product, name, nil, time.Now())
+}
+
+// Resolve returns the table domain.product.name of one major: the pinned
+// one, or else the latest major whose contract is active (if none is, the
+// latest still served). A retired major, or one past its sunset, is NotFound
+// with the reason.
+func (r *Registry) Resolve(ctx context.Context, domain, product, name string, major *int, now time.Time) (*Table, error) {
+	const op = "registry.Resolve"
+	ts, err := r.tables(ctx, `WHERE domain = ? AND product = ? AND name = ? ORDER BY major DESC`, domain, product, name)
 	if err != nil {
 		return nil, err
 	}
 	if len(ts) == 0 {
-		return nil, errs.E(errs.NotFound, "registry.Table", "table %s.%s.%s does not exist", domain, product, name)
+		return nil, errs.E(errs.NotFound, op, "table %s.%s.%s does not exist", domain, product, name)
 	}
-	return &ts[0], nil
+	if major != nil {
+		for i := range ts {
+			t := &ts[i]
+			if t.Major != *major {
+				continue
+			}
+			if !t.Served(now) {
+				return nil, errs.E(errs.NotFound, op, "%s is retired%s: read %s", t.Address(), sunsetText(t), latestText(ts, now))
+			}
+			return t, nil
+		}
+		return nil, errs.E(errs.NotFound, op, "table %s.%s.%s has no major version %d", domain, product, name, *major)
+	}
+	for i := range ts {
+		if ts[i].Status == "active" && ts[i].Served(now) {
+			return &ts[i], nil
+		}
+	}
+	for i := range ts {
+		if ts[i].Served(now) {
+			return &ts[i], nil
+		}
+	}
+	return nil, errs.E(errs.NotFound, op, "table %s.%s.%s is retired in every major version", domain, product, name)
+}
+
+func sunsetText(t *Table) string {
+	if t.Sunset == nil {
+		return ""
+	}
+	return " since " + t.Sunset.UTC().Format(time.DateOnly)
+}
+
+// latestText names what a consumer of a retired major should read instead.
+func latestText(ts []Table, now time.Time) string {
+	for _, t := range ts {
+		if t.Served(now) {
+			return t.Domain + "." + t.Product + "." + t.Name + " (" + t.Address() + ")"
+		}
+	}
+	return "nothing: every major is retired"
 }
 
 func (r *Registry) tables(ctx context.Context, where string, args ...any) ([]Table, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT domain, product, name, contract_id, contract_version, def, created_at, updated_at
+	rows, err := r.db.QueryContext(ctx, `SELECT domain, product, major, name, namespace, contract_id, contract_version, status, sunset, def, created_at, updated_at
 		FROM mesh_tables `+where, args...)
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, "registry.tables", err, "read tables")
@@ -101,12 +154,16 @@ func (r *Registry) tables(ctx context.Context, where string, args ...any) ([]Tab
 	var out []Table
 	for rows.Next() {
 		var t Table
-		var def, created, updated string
-		if err := rows.Scan(&t.Domain, &t.Product, &t.Name, &t.ContractID, &t.ContractVersion, &def, &created, &updated); err != nil {
+		var def, sunset, created, updated string
+		if err := rows.Scan(&t.Domain, &t.Product, &t.Major, &t.Name, &t.Namespace, &t.ContractID, &t.ContractVersion, &t.Status, &sunset, &def, &created, &updated); err != nil {
 			return nil, errs.Wrap(errs.Internal, "registry.tables", err, "read tables")
 		}
 		if err := json.Unmarshal([]byte(def), &t.Def); err != nil {
 			return nil, errs.Wrap(errs.Internal, "registry.tables", err, "decode table %s.%s.%s", t.Domain, t.Product, t.Name)
+		}
+		if sunset != "" {
+			st := parseTime(sunset)
+			t.Sunset = &st
 		}
 		t.CreatedAt, t.UpdatedAt = parseTime(created), parseTime(updated)
 		out = append(out, t)
@@ -131,6 +188,35 @@ func (r *Registry) ContractsOf(ctx context.Context, domain, product string) ([]C
 	return r.contracts(ctx, `WHERE domain = ? AND product = ? ORDER BY applied_at DESC`, domain, product)
 }
 
+// Versions lists every applied version of a contract, in semantic version
+// order (oldest first).
+func (r *Registry) Versions(ctx context.Context, id string) ([]Contract, error) {
+	cs, err := r.contracts(ctx, `WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	sortVersions(cs)
+	return cs, nil
+}
+
+// sortVersions orders contract versions by semver; a version that does not
+// parse (applied before versions were checked) sorts by text, first.
+func sortVersions(cs []Contract) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, aerr := spec.ParseVersion(cs[i].Version)
+		b, berr := spec.ParseVersion(cs[j].Version)
+		switch {
+		case aerr != nil && berr != nil:
+			return cs[i].Version < cs[j].Version
+		case aerr != nil:
+			return true
+		case berr != nil:
+			return false
+		}
+		return a.Compare(b) < 0
+	})
+}
+
 // ContractByID returns the most recently applied version of a contract id, or nil.
 func (r *Registry) ContractByID(ctx context.Context, id string) (*Contract, error) {
 	cs, err := r.contracts(ctx, `WHERE id = ? ORDER BY applied_at DESC LIMIT 1`, id)
@@ -141,7 +227,7 @@ func (r *Registry) ContractByID(ctx context.Context, id string) (*Contract, erro
 }
 
 func (r *Registry) contracts(ctx context.Context, where string, args ...any) ([]Contract, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, version, domain, product, status, doc, hash, applied_at FROM mesh_contracts `+where, args...)
+	rows, err := r.db.QueryContext(ctx, `SELECT id, version, major, domain, product, status, doc, hash, applied_at, applied_by FROM mesh_contracts `+where, args...)
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, "registry.contracts", err, "read contracts")
 	}
@@ -150,7 +236,7 @@ func (r *Registry) contracts(ctx context.Context, where string, args ...any) ([]
 	for rows.Next() {
 		var c Contract
 		var doc, applied string
-		if err := rows.Scan(&c.ID, &c.Version, &c.Domain, &c.Product, &c.Status, &doc, &c.Hash, &applied); err != nil {
+		if err := rows.Scan(&c.ID, &c.Version, &c.Major, &c.Domain, &c.Product, &c.Status, &doc, &c.Hash, &applied, &c.AppliedBy); err != nil {
 			return nil, errs.Wrap(errs.Internal, "registry.contracts", err, "read contracts")
 		}
 		c.Doc, c.AppliedAt = json.RawMessage(doc), parseTime(applied)
@@ -159,11 +245,29 @@ func (r *Registry) contracts(ctx context.Context, where string, args ...any) ([]
 	return out, rows.Err()
 }
 
-// Apply writes a change in one transaction.
+// Apply writes a change in one transaction. If a contract major's latest
+// version is no longer what ch.Expect says (another apply won the race),
+// nothing is written and the error is a Conflict.
 func (r *Registry) Apply(ctx context.Context, ch Change) error {
 	const op = "registry.Apply"
 	ts := now()
+	var conflict error
 	err := r.inTx(ctx, func(tx *sql.Tx) error {
+		for _, e := range ch.Expect {
+			got, err := head(ctx, tx, e.ContractID, e.Major)
+			if err != nil {
+				return err
+			}
+			if got.Version != e.Version || got.Hash != e.Hash {
+				was := e.Version
+				if was == "" {
+					was = "none"
+				}
+				conflict = errs.E(errs.Conflict, op, "contract %q major %d changed while this apply was checked (latest was %s, is now %s): check again against the new version",
+					e.ContractID, e.Major, was, got.Version)
+				return conflict
+			}
+		}
 		for name, team := range ch.Domains {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_domains (name, team, created_at, updated_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (name) DO UPDATE SET team = excluded.team, updated_at = excluded.updated_at
@@ -181,10 +285,11 @@ func (r *Registry) Apply(ctx context.Context, ch Change) error {
 			}
 		}
 		for _, c := range ch.Contracts {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_contracts (id, version, domain, product, status, doc, hash, applied_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id, version) DO UPDATE SET status = excluded.status, doc = excluded.doc, hash = excluded.hash, applied_at = excluded.applied_at`,
-				c.ID, c.Version, c.Domain, c.Product, c.Status, string(c.Doc), c.Hash, ts); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_contracts (id, version, major, domain, product, status, doc, hash, applied_at, applied_by)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (id, version) DO UPDATE SET status = excluded.status, doc = excluded.doc, hash = excluded.hash,
+				applied_at = excluded.applied_at, applied_by = excluded.applied_by`,
+				c.ID, c.Version, c.Major, c.Domain, c.Product, c.Status, string(c.Doc), c.Hash, ts, c.AppliedBy); err != nil {
 				return fmt.Errorf("contract %s %s: %w", c.ID, c.Version, err)
 			}
 		}
@@ -193,20 +298,68 @@ func (r *Registry) Apply(ctx context.Context, ch Change) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_tables (domain, product, name, contract_id, contract_version, def, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (domain, product, name) DO UPDATE SET contract_id = excluded.contract_id,
-				contract_version = excluded.contract_version, def = excluded.def, updated_at = excluded.updated_at`,
-				t.Domain, t.Product, t.Name, t.ContractID, t.ContractVersion, string(def), ts, ts); err != nil {
-				return fmt.Errorf("table %s.%s.%s: %w", t.Domain, t.Product, t.Name, err)
+			sunset := ""
+			if t.Sunset != nil {
+				sunset = t.Sunset.UTC().Format(timeFormat)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_tables (domain, product, major, name, namespace, contract_id, contract_version, status, sunset, def, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (domain, product, major, name) DO UPDATE SET contract_id = excluded.contract_id,
+				contract_version = excluded.contract_version, status = excluded.status, sunset = excluded.sunset,
+				def = excluded.def, updated_at = excluded.updated_at`,
+				t.Domain, t.Product, t.Major, t.Name, t.Namespace, t.ContractID, t.ContractVersion, t.Status, sunset, string(def), ts, ts); err != nil {
+				return fmt.Errorf("table %s: %w", t.Address(), err)
 			}
 		}
 		return nil
 	})
+	if conflict != nil {
+		return conflict
+	}
 	if err != nil {
 		return errs.Wrap(errs.Internal, op, err, "apply failed; nothing was changed")
 	}
 	return nil
+}
+
+// Head returns the latest applied version of one major of a contract (a
+// zero Head when it has none).
+func (r *Registry) Head(ctx context.Context, id string, major int) (Head, error) {
+	var h Head
+	err := r.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		h, err = head(ctx, tx, id, major)
+		return err
+	})
+	if err != nil {
+		return Head{}, errs.Wrap(errs.Internal, "registry.Head", err, "read contract %s", id)
+	}
+	return h, nil
+}
+
+func head(ctx context.Context, tx *sql.Tx, id string, major int) (Head, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version, hash FROM mesh_contracts WHERE id = ? AND major = ?`, id, major)
+	if err != nil {
+		return Head{}, fmt.Errorf("read versions of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var cs []Contract
+	for rows.Next() {
+		var c Contract
+		if err := rows.Scan(&c.Version, &c.Hash); err != nil {
+			return Head{}, err
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return Head{}, err
+	}
+	h := Head{ContractID: id, Major: major}
+	if len(cs) > 0 {
+		sortVersions(cs)
+		h.Version, h.Hash = cs[len(cs)-1].Version, cs[len(cs)-1].Hash
+	}
+	return h, nil
 }
 
 // RecordPublish stores the record of a publish run. A committed run whose

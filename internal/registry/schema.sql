@@ -21,25 +21,15 @@ CREATE TABLE IF NOT EXISTS mesh_products (
 CREATE TABLE IF NOT EXISTS mesh_contracts (
     id         TEXT NOT NULL,
     version    TEXT NOT NULL,
+    major      INTEGER NOT NULL DEFAULT 0,
     domain     TEXT NOT NULL,
     product    TEXT NOT NULL,
     status     TEXT NOT NULL,
     doc        TEXT NOT NULL,
     hash       TEXT NOT NULL,
     applied_at TEXT NOT NULL,
+    applied_by TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (id, version),
-    FOREIGN KEY (domain, product) REFERENCES mesh_products(domain, name)
-);
-CREATE TABLE IF NOT EXISTS mesh_tables (
-    domain           TEXT NOT NULL,
-    product          TEXT NOT NULL,
-    name             TEXT NOT NULL,
-    contract_id      TEXT NOT NULL,
-    contract_version TEXT NOT NULL,
-    def              TEXT NOT NULL,
-    created_at       TEXT NOT NULL,
-    updated_at       TEXT NOT NULL,
-    PRIMARY KEY (domain, product, name),
     FOREIGN KEY (domain, product) REFERENCES mesh_products(domain, name)
 );
 CREATE TABLE IF NOT EXISTS mesh_publishes (
