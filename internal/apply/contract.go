@@ -41,7 +41,8 @@ func compatibilityMode(p *spec.Product) (schema.Mode, error) {
 	s, _ := v.(string)
 	m, err := schema.ParseMode(s)
 	if err != nil {
-		return "", errs.Wrap(errs.Invalid, "apply.compatibilityMode", err, "product %s.%s: custom property %s: %v", p.Domain, p.Name, compatibilityProperty, err)
+		_, msg, _ := errs.Public(err)
+		return "", errs.Wrap(errs.Invalid, "apply.compatibilityMode", err, "product %s.%s: custom property %s: %s", p.Domain, p.Name, compatibilityProperty, msg)
 	}
 	return m, nil
 }

@@ -19,11 +19,15 @@ const selectRecords = `SELECT seq, time, principal, action, resource, outcome, d
 // A limit below 1 or above MaxSince means MaxSince. Since reads what is
 // committed: call Flush first to include records still queued.
 func (l *Log) Since(ctx context.Context, seq int64, limit int) ([]Event, error) {
-	const op = "audit.Since"
 	if limit < 1 || limit > MaxSince {
 		limit = MaxSince
 	}
-	rows, err := l.db.QueryContext(ctx, selectRecords+` WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	return l.read(ctx, "audit.Since", ` WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+}
+
+// read returns the records selectRecords+where finds.
+func (l *Log) read(ctx context.Context, op, where string, args ...any) ([]Event, error) {
+	rows, err := l.db.QueryContext(ctx, selectRecords+where, args...)
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
 	}
@@ -85,24 +89,7 @@ func scanRecord(rows *sql.Rows) (r record, null bool, err error) {
 // (domain.product), oldest first, at most MaxSince: who consumes the product
 // now. Call Flush first to include records still queued.
 func (l *Log) Reads(ctx context.Context, product string, since time.Time) ([]Event, error) {
-	const op = "audit.Reads"
-	rows, err := l.db.QueryContext(ctx, selectRecords+` WHERE action = 'query' AND outcome = ? AND time >= ?
+	return l.read(ctx, "audit.Reads", ` WHERE action = 'query' AND outcome = ? AND time >= ?
 		AND instr(',' || resource || ',', ',' || ? || ',') > 0 ORDER BY seq LIMIT ?`,
 		OK, since.UTC().Format(timeFormat), product, MaxSince)
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		r, _, err := scanRecord(rows)
-		if err != nil {
-			return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
-		}
-		out = append(out, r.event())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "read the audit log")
-	}
-	return out, nil
 }

@@ -162,6 +162,21 @@ func TestContractEvolution(t *testing.T) {
 		r.wantError(t, "publish without the required column", http.StatusUnprocessableEntity, "gate_failed", "")
 	})
 
+	colStock := "      - {name: stock, logicalType: integer, required: true, customProperties: [{property: default, value: 7}]}\n"
+	colColorPart := "      - {name: color, logicalType: string, required: false, partitioned: true, partitionKeyPosition: 1}\n"
+	t.Run("change the partitioning", func(t *testing.T) {
+		r := e.applyYAML(t, shopProduct(""), shopContract("1.4.0", "active", colID+colName+colQty64+colColorPart+colStock, ""))
+		r.wantStatus(t, "apply 1.4.0", http.StatusOK)
+		var plan apply.Plan
+		r.decode(t, "plan", &plan)
+		if got := plan.Steps[len(plan.Steps)-1].Changes; !cmp.Equal(got, []string{"partition by identity(color) (was none)"}) {
+			t.Errorf("apply 1.4.0 changes = %v, want the new partitioning", got)
+		}
+		e.mustPublish(t, "retail.shop.items", "append", csv, []byte("item_id,name,qty,color,stock\n5,kiwi,1,green,3\n6,lime,2,red,4\n"))
+		e.wantRows(t, "SELECT color, count(*), sum(stock) FROM retail.shop.items GROUP BY color ORDER BY color",
+			[][]string{{"green", "2", "102"}, {"red", "2", "11"}, {"NULL", "2", "14"}})
+	})
+
 	t.Run("a new major beside the old one", func(t *testing.T) {
 		v2 := colID + "      - {name: title, logicalType: string, required: true}\n" + colQty64
 		// A draft 2.0.0: new tables, but unpinned names still read major 1.
@@ -176,13 +191,13 @@ func TestContractEvolution(t *testing.T) {
 			t.Errorf("apply 2.0.0 table step = %+v, want retail.shop@v2.items created", got)
 		}
 		e.mustPublish(t, "retail.shop@v2.items", "append", csv, []byte("item_id,title,qty\n100,Apple,1\n"))
-		e.wantRows(t, "SELECT count(*) FROM retail.shop.items", [][]string{{"4"}})
+		e.wantRows(t, "SELECT count(*) FROM retail.shop.items", [][]string{{"6"}})
 		e.wantRows(t, "SELECT item_id, title FROM retail.shop@v2.items", [][]string{{"100", "Apple"}})
 
 		// Active: unpinned names move to major 2; major 1 stays readable pinned.
 		e.applyYAML(t, shopProduct(""), shopContract("2.0.0", "active", v2, "")).wantStatus(t, "apply 2.0.0 active", http.StatusOK)
 		e.wantRows(t, "SELECT item_id, title FROM retail.shop.items", [][]string{{"100", "Apple"}})
-		e.wantRows(t, "SELECT count(*) FROM retail.shop@v1.items", [][]string{{"4"}})
+		e.wantRows(t, "SELECT count(*) FROM retail.shop@v1.items", [][]string{{"6"}})
 		e.wantRows(t, `SELECT count(*) FROM retail."shop@v1".items i JOIN retail.shop@v2.items j USING (item_id)`, [][]string{{"0"}})
 		// Strings, quoted names and comments are left alone.
 		e.wantRows(t, "SELECT 'retail.shop@v1.items' AS s -- retail.shop@v1.items\n", [][]string{{"retail.shop@v1.items"}})
@@ -199,7 +214,7 @@ func TestContractEvolution(t *testing.T) {
 
 	t.Run("consumers of the old major", func(t *testing.T) {
 		bob := e.principal(t, "bob", httpapi.GrantRequest{Role: "consumer", Domain: "retail", Product: "shop"})
-		bob.wantRows(t, "SELECT count(*) FROM retail.shop@v1.items", [][]string{{"4"}})
+		bob.wantRows(t, "SELECT count(*) FROM retail.shop@v1.items", [][]string{{"6"}})
 		r := e.do(t, "GET", "/api/v1/products/retail/shop/majors", nil)
 		r.wantStatus(t, "GET majors", http.StatusOK)
 		var out struct {
@@ -220,16 +235,14 @@ func TestContractEvolution(t *testing.T) {
 	})
 
 	t.Run("sunset", func(t *testing.T) {
-		deprecated := shopContract("1.3.0", "deprecated", colID+colName+colQty64+colColor+
-			"      - {name: stock, logicalType: integer, required: true, customProperties: [{property: default, value: 7}]}\n",
+		deprecated := shopContract("1.4.0", "deprecated", colID+colName+colQty64+colColorPart+colStock,
 			"customProperties:\n  - {property: sunset, value: \"2020-01-31\"}\n")
-		e.applyYAML(t, shopProduct(""), deprecated).wantStatus(t, "deprecate 1.3.0", http.StatusOK)
+		e.applyYAML(t, shopProduct(""), deprecated).wantStatus(t, "deprecate 1.4.0", http.StatusOK)
 		r := e.do(t, "POST", "/api/v1/query", queryBody("SELECT count(*) FROM retail.shop@v1.items"))
 		r.wantError(t, "query a major past its sunset", http.StatusNotFound, "not_found", "retail.shop@v1.items is retired since 2020-01-31")
 		// The status only moves forward.
-		r = e.applyYAML(t, shopProduct(""), shopContract("1.3.0", "active", colID+colName+colQty64+colColor+
-			"      - {name: stock, logicalType: integer, required: true, customProperties: [{property: default, value: 7}]}\n", ""))
-		r.wantError(t, "reactivate 1.3.0", http.StatusConflict, "conflict", "can only move forward")
+		r = e.applyYAML(t, shopProduct(""), shopContract("1.4.0", "active", colID+colName+colQty64+colColorPart+colStock, ""))
+		r.wantError(t, "reactivate 1.4.0", http.StatusConflict, "conflict", "can only move forward")
 	})
 }
 
@@ -278,4 +291,106 @@ func remarshal(from, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// TestContractRegistryAPI reads versions and diffs, and refuses bad input
+// with a clear error and no change.
+func TestContractRegistryAPI(t *testing.T) {
+	e := newEnv(t)
+	e.applyYAML(t, shopProduct(""), shopContract("1.0.0", "active", colID+colName+colQty, "")).wantStatus(t, "apply 1.0.0", http.StatusOK)
+	e.applyYAML(t, shopProduct(""), shopContract("1.1.0", "active", colID+colName+colQty64+colColor, "")).wantStatus(t, "apply 1.1.0", http.StatusOK)
+
+	var vs struct {
+		Versions []struct {
+			Version, Status, AppliedBy string
+			Major                      int
+		} `json:"versions"`
+	}
+	r := e.do(t, "GET", "/api/v1/contracts/retail-shop-contract/versions", nil)
+	r.wantStatus(t, "GET versions", http.StatusOK)
+	r.decode(t, "versions", &vs)
+	var got []string
+	for _, v := range vs.Versions {
+		got = append(got, fmt.Sprintf("%s %d %s %s", v.Version, v.Major, v.Status, v.AppliedBy))
+	}
+	if diff := cmp.Diff([]string{"1.0.0 1 active admin", "1.1.0 1 active admin"}, got); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+	r = e.do(t, "GET", "/api/v1/contracts/retail-shop-contract/diff?from=1.0.0", nil)
+	r.wantStatus(t, "GET diff", http.StatusOK)
+	var d struct {
+		From, To string
+		Tables   []struct {
+			Columns []struct{ Name, Op string } `json:"columns"`
+		} `json:"tables"`
+	}
+	r.decode(t, "diff", &d)
+	if d.From != "1.0.0" || d.To != "1.1.0" || len(d.Tables) != 1 || fmt.Sprint(d.Tables[0].Columns) != "[{color added} {qty changed}]" {
+		t.Errorf("diff = %+v, want 1.0.0 -> 1.1.0 with color added and qty changed", d)
+	}
+
+	before := e.state(t)
+	for _, c := range []struct {
+		what, method, path, body string
+		status                   int
+		code, msg                string
+	}{
+		{"unknown contract", "GET", "/api/v1/contracts/nope/versions", "", 404, "not_found", `contract "nope" does not exist`},
+		{"unknown version", "GET", "/api/v1/contracts/retail-shop-contract/versions/9.9.9", "", 404, "not_found", `has no version "9.9.9"`},
+		{"diff without from", "GET", "/api/v1/contracts/retail-shop-contract/diff", "", 400, "invalid", "?from=VERSION"},
+		{"bad pin in a publish path", "POST", "/api/v1/products/retail/shop@vx/tables/items/publish", "a\n", 400, "invalid", "product@vN"},
+		{"a pin on a product", "GET", "/api/v1/products/retail/shop@v1", "", 400, "invalid", "every major version"},
+		{"unknown major", "POST", "/api/v1/products/retail/shop@v7/tables/items/publish", "item_id,name\n1,a\n", 404, "not_found", "has no major version 7"},
+		{"not a semantic version", "POST", "/api/v1/apply", shopProduct("") + "---\n" + shopContract("v1.2.0", "active", colID+colName, ""), 400, "invalid", "not a semantic version"},
+		{"unknown status", "POST", "/api/v1/apply", shopProduct("") + "---\n" + shopContract("1.2.0", "live", colID+colName+colQty64+colColor, ""), 400, "invalid", `status "live" is not one of`},
+		{"an older version", "POST", "/api/v1/apply", shopProduct("") + "---\n" + shopContract("1.0.5", "active", colID+colName+colQty64+colColor, ""), 409, "conflict", "versions only move forward"},
+		{"an unknown mode", "POST", "/api/v1/apply", shopProduct("customProperties:\n  - {property: compatibility, value: SIDEWAYS}\n") + "---\n" + shopContract("1.2.0", "active", colID+colName+colQty64+colColor, ""), 400, "invalid", "SIDEWAYS"},
+		{"a bad default", "POST", "/api/v1/apply", shopProduct("") + "---\n" + shopContract("1.2.0", "active", colID+colName+colQty64+colColor+"      - {name: s, logicalType: integer, required: true, customProperties: [{property: default, value: many}]}\n", ""), 400, "invalid", `default "many" is not a BIGINT`},
+		{"a bad sunset", "POST", "/api/v1/apply", shopProduct("") + "---\n" + shopContract("1.1.0", "deprecated", colID+colName+colQty64+colColor, "customProperties:\n  - {property: sunset, value: soon}\n"), 400, "invalid", `sunset "soon" is not a date`},
+		{"a pinned unknown major in SQL", "POST", "/api/v1/query", `{"sql": "SELECT * FROM retail.shop@v9.items"}`, 404, "not_found", "has no major version 9"},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			var body *strings.Reader
+			if c.body != "" {
+				body = strings.NewReader(c.body)
+			}
+			ct := "application/yaml"
+			switch {
+			case strings.HasSuffix(c.path, "/query"):
+				ct = "application/json"
+			case strings.HasSuffix(c.path, "/publish"):
+				ct = "text/csv"
+			}
+			var r response
+			if body == nil {
+				r = e.do(t, c.method, c.path, nil)
+			} else {
+				r = e.do(t, c.method, c.path, body, "Content-Type", ct)
+			}
+			r.wantError(t, c.what, c.status, c.code, c.msg)
+		})
+	}
+	e.wantUnchanged(t, "bad input", before)
+
+	// contracts:check finds document errors and refusals too, and changes nothing.
+	rep := e.check(t, "kind: DataContract\nid: [")
+	if rep.OK || len(rep.Diagnostics) == 0 {
+		t.Errorf("check of a malformed file = %+v, want not ok with diagnostics", rep)
+	}
+	rep = e.check(t, shopProduct(""), shopContract("1.0.5", "active", colID+colName+colQty64+colColor, ""))
+	if rep.OK || len(rep.Refusals) != 1 || rep.Refusals[0].Code != "conflict" {
+		t.Errorf("check of an older version = %+v, want one conflict refusal", rep)
+	}
+	rep = e.check(t, shopProduct(""), shopContract("1.2.0", "active", colID+colName+colQty64+colColor+"      - {name: extra, logicalType: string}\n", ""))
+	if !rep.OK || rep.Plan == nil || len(rep.Contracts) != 1 || rep.Contracts[0].Diff == nil {
+		t.Errorf("check of a compatible version = %+v, want ok with the plan and the diff", rep)
+	}
+	e.wantUnchanged(t, "contracts:check", before)
+
+	// A classification that makes the policies mask a clear column breaks consumers.
+	pii := strings.Replace(colName, "required: true}", "required: true, classification: pii}", 1)
+	rep = e.check(t, shopProduct(""), shopContract("1.2.0", "active", colID+pii+colQty64+colColor, ""))
+	if rep.OK || fmt.Sprint(rules(rep.Contracts[0].Violations)) != "[major tighten-classification name 1.1.0->1.2.0]" {
+		t.Errorf("check of a pii classification = %+v, want tighten-classification", rep.Contracts)
+	}
 }

@@ -12,7 +12,7 @@ import (
 // pattern appears outside string literals, quoted names and comments; the
 // quoted form is accepted as written too.
 
-var pinRE = regexp.MustCompile(`(?i)(^|[^a-z0-9_$"])([a-z_][a-z0-9_]*)(\s*\.\s*)([a-z_][a-z0-9_]*)@v([0-9]{1,9})(\s*\.)`)
+var pinRE = regexp.MustCompile(`(?i)(^|[^a-z0-9_$"])([a-z_][a-z0-9_]*)(\s*\.\s*)([a-z_][a-z0-9_]*)@(v)([0-9]{1,9})(\s*\.)`)
 
 // pinMajors quotes every domain.product@vN.table of sqlText.
 func pinMajors(sqlText string) string {
@@ -22,7 +22,7 @@ func pinMajors(sqlText string) string {
 	var b strings.Builder
 	for _, seg := range lexSegments(sqlText) {
 		if seg.code {
-			b.WriteString(pinRE.ReplaceAllString(seg.text, `$1$2$3"$4@v$5"$6`))
+			b.WriteString(pinRE.ReplaceAllString(seg.text, `$1$2$3"$4@$5$6"$7`))
 		} else {
 			b.WriteString(seg.text)
 		}

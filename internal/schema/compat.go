@@ -476,7 +476,7 @@ func (d *differ) leafType(table, path string, o, n *node) {
 		if o.typ == n.typ {
 			return
 		}
-		if promotable(o.typ, n.typ) {
+		if o.typ.PromotesTo(n.typ) {
 			d.add(rulePromoteType, table, path, "column %s would be promoted from %s to %s", d.col(table, path), o.typ, n.typ)
 			return
 		}
@@ -484,17 +484,6 @@ func (d *differ) leafType(table, path string, o, n *node) {
 		return
 	}
 	d.add(ruleChangeType, table, path, "column %s would change type from %s to %s", d.col(table, path), o.typeName(), n.typeName())
-}
-
-// promotable reports whether Iceberg's schema evolution widens from to to.
-func promotable(from, to Type) bool {
-	switch {
-	case from.Kind == Int && to.Kind == Long, from.Kind == Float && to.Kind == Double:
-		return true
-	case from.Kind == Decimal && to.Kind == Decimal:
-		return from.Scale == to.Scale && to.Precision > from.Precision
-	}
-	return false
 }
 
 // pair matches old items to next ones: by ODCS id when both have one, else by

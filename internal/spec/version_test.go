@@ -41,3 +41,25 @@ func TestVersionCompare(t *testing.T) {
 		t.Errorf("build metadata must not order versions")
 	}
 }
+
+func FuzzParseVersion(f *testing.F) {
+	for _, s := range []string{"1.0.0", "2.0.0-rc.1", "1.0.0+b", "01.0.0", "1.2", ""} {
+		f.Add(s, "1.2.3")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		va, err := ParseVersion(a)
+		if err != nil {
+			return
+		}
+		if va.Compare(va) != 0 || va.String() != a {
+			t.Fatalf("ParseVersion(%q) does not compare equal to itself or lost its text", a)
+		}
+		vb, err := ParseVersion(b)
+		if err != nil {
+			return
+		}
+		if va.Compare(vb) != -vb.Compare(va) {
+			t.Fatalf("Compare(%q, %q) is not antisymmetric", a, b)
+		}
+	})
+}
