@@ -270,7 +270,7 @@ func splitName(s string, parts int) ([]string, error) {
 	p := strings.Split(s, ".")
 	if len(p) != parts {
 		if parts == 3 {
-			return nil, usageError(fmt.Sprintf("%q: name the table as DOMAIN.PRODUCT.TABLE", s))
+			return nil, usageError(fmt.Sprintf("%q: name the table as DOMAIN.PRODUCT.TABLE (or DOMAIN.PRODUCT@vN.TABLE for major version N)", s))
 		}
 		return nil, usageError(fmt.Sprintf("%q: name the product as DOMAIN.PRODUCT", s))
 	}
@@ -287,7 +287,7 @@ func cmdPublish(ctx context.Context, args []string, stdout io.Writer, getenv fun
 		return err
 	}
 	if fs.NArg() != 2 {
-		return usageError("usage: mesh publish DOMAIN.PRODUCT.TABLE FILE [--mode append|replace]")
+		return usageError("usage: mesh publish DOMAIN.PRODUCT[@vN].TABLE FILE [--mode append|replace]")
 	}
 	name, err := splitName(fs.Arg(0), 3)
 	if err != nil {

@@ -442,8 +442,8 @@ func TestRetentionRun(t *testing.T) {
 		t.Errorf("mesh retention run header = %q", lines[0])
 	}
 	row := strings.Fields(lines[1])
-	if len(row) != 9 || row[0] != "retail.shop.orders" || strings.Join(row[1:5], " ") != "1 year by order_date" || row[5] != "2" {
-		t.Errorf("mesh retention run row = %q, want retail.shop.orders, 1 year by order_date, 2 rows deleted", lines[1])
+	if len(row) != 9 || row[0] != "retail.shop@v1.orders" || strings.Join(row[1:5], " ") != "1 year by order_date" || row[5] != "2" {
+		t.Errorf("mesh retention run row = %q, want retail.shop@v1.orders, 1 year by order_date, 2 rows deleted", lines[1])
 	}
 	if out := mustMesh(t, admin, "query", "--format", "csv", "SELECT order_id FROM retail.shop.orders"); out != "order_id\n2\n" {
 		t.Errorf("after mesh retention run, the orders are %q, want only order 2", out)
@@ -459,7 +459,7 @@ func TestRetentionRun(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustMesh(t, admin, "retention", "run", "--json")), &res); err != nil {
 		t.Fatalf("mesh retention run --json: %v", err)
 	}
-	if len(res.Tables) != 1 || res.Tables[0].Table != "retail.shop.orders" || res.Tables[0].RowsDeleted != 0 {
+	if len(res.Tables) != 1 || res.Tables[0].Table != "retail.shop@v1.orders" || res.Tables[0].RowsDeleted != 0 {
 		t.Errorf("mesh retention run --json again = %+v, want nothing deleted", res.Tables)
 	}
 	guest := as(admin, newToken(t, admin, "--principal", "guest"))

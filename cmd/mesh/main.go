@@ -3,8 +3,11 @@
 //	mesh serve [--demo]                      run the platform (REST API on :8080)
 //	mesh apply -f FILE|DIR [--dry-run]       declare products and contracts
 //	mesh publish DOMAIN.PRODUCT.TABLE FILE   publish a file as a new snapshot
+//	                                         (DOMAIN.PRODUCT@vN.TABLE: into major version N)
 //	mesh query "SQL"                         query the mesh
 //	mesh products | describe DOMAIN.PRODUCT  browse the catalog
+//	mesh contract versions|show|diff|majors  browse a contract's versions, compare two, list a product's majors
+//	mesh lint PATH... [--against URL]        check spec files before an apply, e.g. in CI
 //	mesh bench                               measure publish and query speed
 //	mesh whoami                              show who the server takes you for
 //	mesh token create|list|revoke            manage API tokens (admins)
@@ -37,11 +40,24 @@ Usage:
   mesh serve [flags]                                  run the platform
   mesh apply -f FILE|DIR [-f ...] [--dry-run]         create or update products and contracts
   mesh publish DOMAIN.PRODUCT.TABLE FILE [flags]      publish a CSV, NDJSON or Parquet file
+                                                      (DOMAIN.PRODUCT@vN.TABLE: into major version N)
   mesh query "SQL" [--format table|csv|json]          run a SQL query over the mesh
   mesh products                                       list data products
   mesh describe DOMAIN.PRODUCT                        show a product: contract, tables, snapshots
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
+
+Contracts:
+  mesh contract versions DOMAIN.PRODUCT|CONTRACT_ID   list the applied versions of a product's contracts
+  mesh contract show DOMAIN.PRODUCT|CONTRACT_ID VERSION [--format yaml|json]
+                                                      print an applied contract version
+  mesh contract diff DOMAIN.PRODUCT|CONTRACT_ID V1 V2 [--format text|json] [--exit-code]
+  mesh contract diff OLD.yaml NEW.yaml [--format text|json] [--exit-code]
+                                                      show what changed between two contract versions
+  mesh contract majors DOMAIN.PRODUCT [--days 30]     list a product's major versions and who reads each
+  mesh lint PATH... [--against MESH_URL] [--format text|json|github] [--policy-dir DIR]
+                                                      check spec files as an apply would, e.g. in CI:
+                                                      exit 1 on errors, 2 when they cannot be checked
 
 Governance:
   mesh whoami                                         show your principal, groups and attributes
@@ -100,6 +116,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdProducts(ctx, rest, stdout, getenv)
 	case "describe":
 		err = cmdDescribe(ctx, rest, stdout, getenv)
+	case "contract":
+		err = cmdContract(ctx, rest, stdout, getenv)
+	case "lint":
+		err = cmdLint(ctx, rest, stdout, getenv)
 	case "bench":
 		err = cmdBench(ctx, rest, stdout, stderr)
 	case "whoami":
@@ -132,10 +152,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		if errors.Is(err, errHelp) {
 			return 0
 		}
+		var ee *exitError
+		if errors.As(err, &ee) && ee.Err == nil {
+			return ee.Code // the command has reported already
+		}
 		fmt.Fprintln(stderr, "mesh "+cmd+":", err)
 		var ue usageError
-		if errors.As(err, &ue) {
+		switch {
+		case errors.As(err, &ue):
 			return 2
+		case ee != nil:
+			return ee.Code
 		}
 		return 1
 	}

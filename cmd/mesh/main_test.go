@@ -159,7 +159,7 @@ func TestPublishAndQuery(t *testing.T) {
 
 	first := writeFile(t, "orders.csv", "order_id,customer,amount,order_date\n1,ada,12.50,2026-01-05\n2,bob,7,\n")
 	out := mustMesh(t, getenv, "publish", "retail.shop.orders", first)
-	re := regexp.MustCompile(`^retail\.shop\.orders: committed snapshot (\d+) \(2 rows accepted, 0 rejected, \d+ ms\)\n$`)
+	re := regexp.MustCompile(`^retail\.shop@v1\.orders: committed snapshot (\d+) \(2 rows accepted, 0 rejected, \d+ ms\)\n$`)
 	m := re.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("mesh publish output = %q, want it to match %s", out, re)

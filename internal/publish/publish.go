@@ -120,7 +120,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	}
 	id = lake.Ident{Domain: tbl.Domain, Product: tbl.Namespace, Table: tbl.Name}
 	run := newRunID()
-	rep := &Report{RunID: run, Table: id.String(), Mode: string(req.Mode), Format: string(req.Format), MaxRejects: req.MaxRejects}
+	rep := &Report{RunID: run, Table: tbl.Address(), Mode: string(req.Mode), Format: string(req.Format), MaxRejects: req.MaxRejects}
 
 	// Spool before taking the table's lock: a slow upload must not hold up other publishes.
 	path, n, err := p.spoolBody(req.Body, run, req.Format)
@@ -159,7 +159,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 				continue
 			}
 			props := s.Summary.Properties
-			old := &Report{RunID: props["meshwork.run-id"], Table: id.String(), Mode: string(req.Mode), Format: props["meshwork.format"],
+			old := &Report{RunID: props["meshwork.run-id"], Table: tbl.Address(), Mode: string(req.Mode), Format: props["meshwork.format"],
 				Status: StatusCommitted, Replayed: true, SnapshotID: s.SnapshotID}
 			old.RowsOK, _ = strconv.ParseInt(props["meshwork.rows-accepted"], 10, 64)
 			old.RowsFailed, _ = strconv.ParseInt(props["meshwork.rows-rejected"], 10, 64)

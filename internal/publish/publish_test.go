@@ -200,7 +200,7 @@ func TestPublishCSV(t *testing.T) {
 	if rep.RowsRead != 3 || rep.RowsOK != 3 || rep.RowsFailed != 0 || rep.DataFiles != 1 || rep.BytesRead != int64(len(csv)) {
 		t.Errorf("report = read %d ok %d rejected %d files %d bytes %d, want 3 3 0 1 %d", rep.RowsRead, rep.RowsOK, rep.RowsFailed, rep.DataFiles, rep.BytesRead, len(csv))
 	}
-	if rep.Table != "retail.shop.orders" || rep.Format != "csv" || rep.Mode != "append" || rep.PreviousSnapshotID != 0 {
+	if rep.Table != "retail.shop@v1.orders" || rep.Format != "csv" || rep.Mode != "append" || rep.PreviousSnapshotID != 0 {
 		t.Errorf("report = table %q format %q mode %q previous %d", rep.Table, rep.Format, rep.Mode, rep.PreviousSnapshotID)
 	}
 	want := [][]string{

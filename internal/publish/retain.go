@@ -226,7 +226,7 @@ func retentionValue(v any) (int, error) {
 // report comes with the error and says what was done.
 func (p *Publisher) Retain(ctx context.Context, tbl *registry.Table, now time.Time) (*RetentionReport, error) {
 	id := lake.Ident{Domain: tbl.Domain, Product: tbl.Namespace, Table: tbl.Name}
-	rr := &RetentionReport{Table: id.String()}
+	rr := &RetentionReport{Table: tbl.Address()}
 	var doc slaDoc
 	if err := p.contract(ctx, tbl, &doc); err != nil {
 		return nil, err

@@ -79,7 +79,7 @@ func TestRetainByDate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Retain of an empty table: %v", err)
 	}
-	want := &publish.RetentionReport{Table: "bank.cards.ledger", Retention: "30 days", Column: "booked_on", Cutoff: cutoff}
+	want := &publish.RetentionReport{Table: "bank.cards@v1.ledger", Retention: "30 days", Column: "booked_on", Cutoff: cutoff}
 	if diff := cmp.Diff(want, rr); diff != "" {
 		t.Errorf("Retain of an empty table (-want +got):\n%s", diff)
 	}
@@ -98,7 +98,7 @@ func TestRetainByDate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Retain: %v", err)
 	}
-	want = &publish.RetentionReport{Table: "bank.cards.ledger", Retention: "30 days", Column: "booked_on", Cutoff: cutoff,
+	want = &publish.RetentionReport{Table: "bank.cards@v1.ledger", Retention: "30 days", Column: "booked_on", Cutoff: cutoff,
 		RowsDeleted: 3, FilesRewritten: 1, FilesDropped: 1, SnapshotID: rr.SnapshotID}
 	if diff := cmp.Diff(want, rr); diff != "" {
 		t.Errorf("Retain (-want +got):\n%s", diff)
@@ -166,7 +166,7 @@ func TestRetainByTimestampAndExpire(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Retain: %v", err)
 	}
-	want := &publish.RetentionReport{Table: "bank.cards.clicks", Retention: "2 hours", Column: "at", Cutoff: now.Add(-2 * time.Hour),
+	want := &publish.RetentionReport{Table: "bank.cards@v1.clicks", Retention: "2 hours", Column: "at", Cutoff: now.Add(-2 * time.Hour),
 		RowsDeleted: 3, FilesRewritten: 1, FilesDropped: 1, SnapshotID: rr.SnapshotID}
 	if diff := cmp.Diff(want, rr); diff != "" {
 		t.Errorf("Retain (-want +got):\n%s", diff)
@@ -207,7 +207,7 @@ func TestRetainByTimestampAndExpire(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Retain three hours later: %v", err)
 	}
-	want = &publish.RetentionReport{Table: "bank.cards.clicks", Retention: "2 hours", Column: "at", Cutoff: later.Add(-2 * time.Hour),
+	want = &publish.RetentionReport{Table: "bank.cards@v1.clicks", Retention: "2 hours", Column: "at", Cutoff: later.Add(-2 * time.Hour),
 		RowsDeleted: 2, FilesDropped: 2, SnapshotID: rr.SnapshotID, SnapshotsExpired: 2}
 	if diff := cmp.Diff(want, rr); diff != "" {
 		t.Errorf("Retain three hours later (-want +got):\n%s", diff)
@@ -264,7 +264,7 @@ func TestRetainRefused(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Retain: %v", err)
 				}
-				if diff := cmp.Diff(&publish.RetentionReport{Table: id.String()}, rr, cmpopts.EquateEmpty()); diff != "" {
+				if diff := cmp.Diff(&publish.RetentionReport{Table: "bank.cards@v1." + tt.table}, rr, cmpopts.EquateEmpty()); diff != "" {
 					t.Errorf("Retain without a retention period (-want +got):\n%s", diff)
 				}
 			} else {

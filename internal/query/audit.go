@@ -133,6 +133,6 @@ func (b *binder) bindAudit(ctx context.Context, ref TableRef) (string, string, e
 	if err := b.v.audit.sync(ctx); err != nil {
 		return "", "", err
 	}
-	b.resolved = append(b.resolved, ref)
+	b.resolve(ref)
 	return b.governed(ctx, auditRel, auditColumns, g)
 }

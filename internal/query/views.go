@@ -59,7 +59,7 @@ func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error)
 		return "", "", err
 	}
 	major := rt.Major
-	b.resolved = append(b.resolved, TableRef{Domain: ref.Domain, Product: ref.Product, Table: ref.Table, Major: &major, Version: ref.Version, Timestamp: ref.Timestamp})
+	b.resolve(TableRef{Domain: ref.Domain, Product: ref.Product, Table: ref.Table, Major: &major, Version: ref.Version, Timestamp: ref.Timestamp})
 	id := lake.Ident{Domain: rt.Domain, Product: rt.Namespace, Table: rt.Name}
 	tbl, err := b.v.lake.Cached(ctx, id)
 	if err != nil {
@@ -86,6 +86,17 @@ func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error)
 		b.snapshots[id.String()] = plan.SnapshotID
 	}
 	return b.governed(ctx, name, plan.Columns, withDefaults(g, rt, plan.Columns))
+}
+
+// resolve notes a bound table once (a cached rewrite binds its tables again
+// to check that they still resolve the same way).
+func (b *binder) resolve(ref TableRef) {
+	for _, r := range b.resolved {
+		if r.String() == ref.String() {
+			return
+		}
+	}
+	b.resolved = append(b.resolved, ref)
 }
 
 // governed returns the view that serves base through g, creating it if needed.
