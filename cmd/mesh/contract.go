@@ -53,9 +53,9 @@ func isProductName(s string) bool {
 
 // versionList is the answer of GET /contracts/{id}/versions.
 type versionList struct {
-	ID       string            `json:"id"`
-	Domain   string            `json:"domain"`
-	Product  string            `json:"product"`
+	ID       string              `json:"id"`
+	Domain   string              `json:"domain"`
+	Product  string              `json:"product"`
 	Versions []registry.Contract `json:"versions"`
 }
 
