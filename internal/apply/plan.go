@@ -50,9 +50,11 @@ type ContractCheck struct {
 }
 
 // Violations lists every contract's violations.
-func (p *Plan) Violations() []schema.Violation {
+func (p *Plan) Violations() []schema.Violation { return violations(p.Contracts) }
+
+func violations(cs []ContractCheck) []schema.Violation {
 	var out []schema.Violation
-	for _, c := range p.Contracts {
+	for _, c := range cs {
 		out = append(out, c.Violations...)
 	}
 	return out

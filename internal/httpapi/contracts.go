@@ -36,6 +36,15 @@ func (s *Server) handleContractsCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := s.apply.Check(r.Context(), srcs)
+	names := make([]string, len(srcs))
+	for i, src := range srcs {
+		names[i] = src.Name
+	}
+	var details any
+	if rep != nil {
+		details = map[string]any{"ok": rep.OK, "violations": len(rep.Violations()), "refusals": len(rep.Refusals)}
+	}
+	s.record(r, "contract.check", strings.Join(names, ","), err, details)
 	if err != nil {
 		s.fail(w, r, err)
 		return

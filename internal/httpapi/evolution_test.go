@@ -394,3 +394,15 @@ func TestContractRegistryAPI(t *testing.T) {
 		t.Errorf("check of a pii classification = %+v, want tighten-classification", rep.Contracts)
 	}
 }
+
+// TestCheckWithoutRights: who may not change a product learns nothing of its
+// applied versions from contracts:check.
+func TestCheckWithoutRights(t *testing.T) {
+	e := newEnv(t)
+	e.applyYAML(t, shopProduct(""), shopContract("1.0.0", "active", colID+colName+colQty, "")).wantStatus(t, "apply 1.0.0", http.StatusOK)
+	eve := e.principal(t, "eve", httpapi.GrantRequest{Role: "consumer", Domain: "retail", Product: "shop"})
+	rep := eve.check(t, shopProduct(""), shopContract("1.1.0", "active", colID+colName, ""))
+	if rep.OK || len(rep.Refusals) != 1 || rep.Refusals[0].Code != "forbidden" || len(rep.Contracts) != 0 {
+		t.Errorf("check by a consumer = %+v, want one forbidden refusal and no contract details", rep)
+	}
+}
