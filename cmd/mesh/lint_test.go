@@ -19,7 +19,7 @@ var badLines = []string{
 	`testdata/lint/bad.yaml:23:1: error: contract "retail-till-contract": version "1.0" is not a semantic version MAJOR.MINOR.PATCH (e.g. 1.2.0) [version]`,
 	"testdata/lint/bad.yaml:31:15: error: retail.till.receipts.email has no classification [pii.classification_required]",
 	`testdata/lint/bad.yaml:33:9: error: table receipts: column "qty": default "lots" is not a BIGINT [table]`,
-	`testdata/lint/bad.yaml:38:9: error: table receipts: column "basket": logicalType "object" (nested data) is not supported yet for tables [table]`,
+	`testdata/lint/bad.yaml:39:9: error: table receipts: column "basket": logicalType "object" (nested data) is not supported yet for tables [table]`,
 }
 
 var invalidLines = []string{
@@ -72,7 +72,7 @@ func TestLintFormats(t *testing.T) {
 		`::error file=testdata/lint/bad.yaml,line=23,col=1,title=version::contract "retail-till-contract": version "1.0" is not a semantic version MAJOR.MINOR.PATCH (e.g. 1.2.0)`,
 		"::error file=testdata/lint/bad.yaml,line=31,col=15,title=pii.classification_required::retail.till.receipts.email has no classification",
 		`::error file=testdata/lint/bad.yaml,line=33,col=9,title=table::table receipts: column "qty": default "lots" is not a BIGINT`,
-		`::error file=testdata/lint/bad.yaml,line=38,col=9,title=table::table receipts: column "basket": logicalType "object" (nested data) is not supported yet for tables`,
+		`::error file=testdata/lint/bad.yaml,line=39,col=9,title=table::table receipts: column "basket": logicalType "object" (nested data) is not supported yet for tables`,
 		"::warning file=testdata/lint/good/contract.yml,line=19,col=9,title=spec::transformLogic is documentation only: Meshwork does not run it",
 		"7 error(s), 1 warning(s)",
 	)

@@ -174,12 +174,15 @@ func (a *Applier) parse(ctx context.Context, srcs []Source) ([]*productDoc, *Pla
 type work struct {
 	change registry.Change
 	tables []*tablePlan
+	// namespaces planned in this apply, by "domain.product" and by
+	// "domain.product@vN", so that two majors planned together never share one.
+	namespaces map[string]string
 }
 
 // plan fills p with what applying docs would do, checking every contract
 // version against the compatibility rules.
 func (a *Applier) plan(ctx context.Context, docs []*productDoc, p *Plan) (*work, error) {
-	w := &work{change: registry.Change{Domains: map[string]string{}}}
+	w := &work{change: registry.Change{Domains: map[string]string{}}, namespaces: map[string]string{}}
 	for _, d := range docs {
 		if err := a.planProduct(ctx, d, p, &w.change); err != nil {
 			return nil, err
@@ -189,7 +192,7 @@ func (a *Applier) plan(ctx context.Context, docs []*productDoc, p *Plan) (*work,
 			return nil, err
 		}
 		for _, c := range d.contracts {
-			ts, err := a.planContract(ctx, d.p, c, mode, p, &w.change)
+			ts, err := a.planContract(ctx, d.p, c, mode, p, w)
 			if err != nil {
 				return nil, err
 			}

@@ -31,8 +31,6 @@ type Refusal struct {
 // compatibility — and changes nothing. Only a failure to check at all is an
 // error.
 func (a *Applier) Check(ctx context.Context, srcs []Source) (*Report, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	r := &Report{}
 	refuse := func(err error) error {
 		kind, msg, details := errs.Public(err)
@@ -69,7 +67,12 @@ func (a *Applier) Check(ctx context.Context, srcs []Source) (*Report, error) {
 			}
 		}
 	}
-	if _, err := a.plan(ctx, docs, plan); err != nil {
+	// Only planning reads the registry as an apply would change it; parsing
+	// and the gate need no lock, so checks never hold applies up for long.
+	a.mu.Lock()
+	_, err = a.plan(ctx, docs, plan)
+	a.mu.Unlock()
+	if err != nil {
 		if err := refuse(err); err != nil {
 			return nil, err
 		}

@@ -58,11 +58,17 @@ func lifecycle(c *spec.Contract) (status string, sunset *time.Time, err error) {
 	if !ok {
 		return status, nil, nil
 	}
+	if status != "deprecated" && status != "retired" {
+		return "", nil, errs.E(errs.Invalid, op, "contract %q version %s: a sunset is for a deprecated version, not a %s one", c.ID, c.Version, status)
+	}
 	s, _ := v.(string)
-	for _, layout := range []string{time.DateOnly, time.RFC3339} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return status, &t, nil
-		}
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		end := t.AddDate(0, 0, 1).Add(-time.Nanosecond) // served through the sunset date
+		return status, &end, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return status, &t, nil
 	}
 	return "", nil, errs.E(errs.Invalid, op, "contract %q version %s: custom property sunset %q is not a date (YYYY-MM-DD)", c.ID, c.Version, fmt.Sprint(v))
 }
@@ -111,8 +117,9 @@ func versionsOf(all []registry.Contract, major int) (same []registry.Contract, h
 // planContract plans one contract version: the lifecycle and ordering rules
 // of versions, the compatibility check against the earlier versions of its
 // major, and the tables it creates or evolves.
-func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Contract, mode schema.Mode, plan *Plan, ch *registry.Change) ([]*tablePlan, error) {
+func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Contract, mode schema.Mode, plan *Plan, w *work) ([]*tablePlan, error) {
 	const op = "apply.planContract"
+	ch := &w.change
 	ver, err := spec.ParseVersion(c.Version)
 	if err != nil {
 		return nil, errs.Wrap(errs.Invalid, op, err, "contract %q: %v", c.ID, err)
@@ -132,7 +139,8 @@ func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Con
 	}
 	for _, v := range all {
 		if v.Domain != p.Domain || v.Product != p.Name {
-			return nil, errs.E(errs.Conflict, op, "contract %q belongs to product %s.%s, not %s.%s", c.ID, v.Domain, v.Product, p.Domain, p.Name)
+			// Not named: the caller may not be allowed to read that product.
+			return nil, errs.E(errs.Conflict, op, "contract id %q is already used by another data product: choose another id for %s.%s", c.ID, p.Domain, p.Name)
 		}
 	}
 	same, highest := versionsOf(all, ver.Major)
@@ -146,7 +154,9 @@ func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Con
 		switch {
 		case v.Version == c.Version:
 			prev = &same[i]
-		case err == nil && pv.Compare(ver) < 0:
+		case err != nil || pv.Compare(ver) < 0:
+			// A version applied before versions had to be semantic is
+			// history all the same: it sorts first.
 			history = append(history, v)
 		}
 	}
@@ -167,13 +177,17 @@ func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Con
 			return nil, errs.E(errs.Internal, op, "compare contract %q version %s with the applied one", c.ID, c.Version)
 		}
 		lifecycleOnly := oldContent == newContent
-		editable := statusRank[prev.Status] == 0 && prev.Version == latest.Version
+		prevRank, known := statusRank[prev.Status]
+		if !known {
+			prevRank = statusRank["active"] // a status an earlier release stored as written: immutable
+		}
+		editable := prevRank == 0 && prev.Version == latest.Version
 		switch {
-		case lifecycleOnly && statusRank[status] < statusRank[prev.Status]:
+		case lifecycleOnly && statusRank[status] < prevRank:
 			return nil, errs.E(errs.Conflict, op, "contract %q version %s is %s: its status can only move forward (draft, active, deprecated, retired), not back to %s", c.ID, c.Version, prev.Status, status)
 		case lifecycleOnly:
 			check = false
-		case !editable && statusRank[prev.Status] == 0:
+		case !editable && prevRank == 0:
 			return nil, errs.E(errs.Conflict, op, "contract %q version %s is a draft but no longer the latest of major %d (%s is): give the change a new version", c.ID, c.Version, ver.Major, latest.Version)
 		case !editable:
 			return nil, errs.E(errs.Conflict, op, "contract %q version %s is already applied with different content: a %s contract version is immutable, give the change a new version", c.ID, c.Version, prev.Status)
@@ -184,6 +198,14 @@ func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Con
 		}
 	case highest > ver.Major:
 		return nil, errs.E(errs.Conflict, op, "contract %q: major %d cannot start after major %d", c.ID, ver.Major, highest)
+	}
+	if statusRank[status] == 0 && prev == nil {
+		for _, v := range same {
+			if r, ok := statusRank[v.Status]; !ok || r > 0 {
+				return nil, errs.E(errs.Conflict, op, "contract %q version %s is a %s, but major %d is already %s (%s): a draft would change tables consumers read; "+
+					"apply it as active, and check it first with POST /api/v1/contracts:check or mesh lint", c.ID, c.Version, status, ver.Major, v.Status, v.Version)
+			}
+		}
 	}
 	if check && len(history) > 0 {
 		if err := a.checkCompatibility(ctx, &cc, history, c, mode); err != nil {
@@ -204,7 +226,7 @@ func (a *Applier) planContract(ctx context.Context, p *spec.Product, c *spec.Con
 	// The tables follow the major's latest version; a lifecycle change of an
 	// older one touches only that version.
 	if prev == nil || prev.Version == latest.Version {
-		return a.planTables(ctx, p, c, tableState{major: ver.Major, status: status, sunset: sunset, changed: action != Unchanged}, plan)
+		return a.planTables(ctx, p, c, tableState{major: ver.Major, status: status, sunset: sunset, changed: action != Unchanged}, plan, w.namespaces)
 	}
 	return nil, nil
 }
@@ -229,6 +251,25 @@ func (a *Applier) checkCompatibility(ctx context.Context, cc *ContractCheck, his
 	return nil
 }
 
+// namespace is the Iceberg namespace (second level) of a major's tables: the
+// one its tables already have; the product's own name for the product's
+// first major; product@vN for every later one.
+func namespace(p *spec.Product, major int, existing []registry.Table, planned map[string]string) string {
+	if ns, ok := planned[fmt.Sprintf("%s.%s@v%d", p.Domain, p.Name, major)]; ok {
+		return ns
+	}
+	for _, e := range existing {
+		if e.Major == major {
+			return e.Namespace
+		}
+	}
+	_, other := planned[p.Domain+"."+p.Name]
+	if len(existing) == 0 && !other {
+		return p.Name
+	}
+	return fmt.Sprintf("%s@v%d", p.Name, major)
+}
+
 // tableState is what the tables of a major take from its latest version.
 type tableState struct {
 	major   int
@@ -238,22 +279,15 @@ type tableState struct {
 }
 
 // planTables plans the tables a contract version declares in its major.
-func (a *Applier) planTables(ctx context.Context, p *spec.Product, c *spec.Contract, st tableState, plan *Plan) ([]*tablePlan, error) {
+func (a *Applier) planTables(ctx context.Context, p *spec.Product, c *spec.Contract, st tableState, plan *Plan, planned map[string]string) ([]*tablePlan, error) {
 	const op = "apply.planTables"
 	existing, err := a.reg.Tables(ctx, p.Domain, p.Name)
 	if err != nil {
 		return nil, err
 	}
-	ns := p.Name
-	if len(existing) > 0 {
-		ns = fmt.Sprintf("%s@v%d", p.Name, st.major)
-	}
-	for _, e := range existing {
-		if e.Major == st.major {
-			ns = e.Namespace
-			break
-		}
-	}
+	ns := namespace(p, st.major, existing, planned)
+	planned[p.Domain+"."+p.Name] = ns
+	planned[fmt.Sprintf("%s.%s@v%d", p.Domain, p.Name, st.major)] = ns
 	declared := map[string]bool{}
 	var out []*tablePlan
 	for _, o := range c.Schema {

@@ -86,10 +86,10 @@ func scanRecord(rows *sql.Rows) (r record, null bool, err error) {
 }
 
 // Reads returns the successful queries since a time that read a product
-// (domain.product), oldest first, at most MaxSince: who consumes the product
+// (domain.product), newest first, at most MaxSince: who consumes the product
 // now. Call Flush first to include records still queued.
 func (l *Log) Reads(ctx context.Context, product string, since time.Time) ([]Event, error) {
 	return l.read(ctx, "audit.Reads", ` WHERE action = 'query' AND outcome = ? AND time >= ?
-		AND instr(',' || resource || ',', ',' || ? || ',') > 0 ORDER BY seq LIMIT ?`,
+		AND instr(',' || resource || ',', ',' || ? || ',') > 0 ORDER BY seq DESC LIMIT ?`,
 		OK, since.UTC().Format(timeFormat), product, MaxSince)
 }

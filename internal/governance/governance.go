@@ -71,6 +71,15 @@ func (g *Governance) policyPrincipal(ctx context.Context, p access.Principal, r 
 		Unmask: admin || (r.Domain != "" && g.access.Can(ctx, p, access.ActionUnmask, r))}
 }
 
+// Readable implements query.Governor: the caller must hold read on the product.
+func (g *Governance) Readable(ctx context.Context, domain, product string) error {
+	p, err := caller(ctx, "governance.Readable")
+	if err != nil {
+		return err
+	}
+	return g.access.Authorize(ctx, p, access.ActionRead, access.Resource{Domain: domain, Product: product})
+}
+
 // Govern implements query.Governor: the caller must hold read on the
 // table's product; the query policy then says what it sees.
 func (g *Governance) Govern(ctx context.Context, tbl *registry.Table) (query.Governance, error) {
@@ -148,7 +157,9 @@ func check(tbl *registry.Table, dec policy.QueryDecision) (query.Governance, err
 
 func decisionKey(p policy.Principal, tbl *registry.Table, version string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s.%s.%s|%s@%s|%t%t|%q|", version, tbl.Domain, tbl.Product, tbl.Name, tbl.ContractID, tbl.ContractVersion, p.Admin, p.Unmask, p.Name)
+	// UpdatedAt: a draft re-applied under the same version may classify columns anew.
+	fmt.Fprintf(&b, "%s|%s.%s@v%d.%s|%s@%s|%d|%t%t|%q|", version, tbl.Domain, tbl.Product, tbl.Major, tbl.Name, tbl.ContractID, tbl.ContractVersion,
+		tbl.UpdatedAt.UnixNano(), p.Admin, p.Unmask, p.Name)
 	for _, gr := range p.Groups {
 		fmt.Fprintf(&b, "%q,", gr)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meshwork/meshwork/internal/access"
+	"github.com/meshwork/meshwork/internal/audit"
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/registry"
 	"github.com/meshwork/meshwork/internal/spec"
@@ -213,7 +214,8 @@ func (s *Server) handleMajors(w http.ResponseWriter, r *http.Request) {
 			m.Default = true
 		}
 	}
-	if err := s.consumers(r, id.Domain+"."+id.Product, time.Now().AddDate(0, 0, -days), byMajor); err != nil {
+	truncated, err := s.consumers(r, id.Domain+"."+id.Product, time.Now().AddDate(0, 0, -days), byMajor)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -222,21 +224,23 @@ func (s *Server) handleMajors(w http.ResponseWriter, r *http.Request) {
 		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Major > out[j].Major })
-	writeJSON(w, http.StatusOK, map[string]any{"domain": id.Domain, "product": id.Product, "days": days, "majors": out})
+	// truncated: the window held more reads than one answer counts; the
+	// counts are of the newest ones.
+	writeJSON(w, http.StatusOK, map[string]any{"domain": id.Domain, "product": id.Product, "days": days, "majors": out, "truncated": truncated})
 }
 
 // consumers fills each major's consumers from the query records since a
 // time: a query record names every table it read with the major it resolved to.
-func (s *Server) consumers(r *http.Request, product string, since time.Time, majors map[int]*Major) error {
+func (s *Server) consumers(r *http.Request, product string, since time.Time, majors map[int]*Major) (truncated bool, err error) {
 	if s.audit == nil {
-		return nil
+		return false, nil
 	}
 	if err := s.audit.Flush(r.Context()); err != nil {
-		return err
+		return false, err
 	}
 	evs, err := s.audit.Reads(r.Context(), product, since)
 	if err != nil {
-		return err
+		return false, err
 	}
 	type key struct {
 		major     int
@@ -274,7 +278,9 @@ func (s *Server) consumers(r *http.Request, product string, since time.Time, maj
 				seen[k] = c
 			}
 			c.Queries++
-			c.LastRead = ev.Time
+			if ev.Time.After(c.LastRead) {
+				c.LastRead = ev.Time
+			}
 		}
 	}
 	for k, c := range seen {
@@ -283,5 +289,5 @@ func (s *Server) consumers(r *http.Request, product string, since time.Time, maj
 	for _, m := range majors {
 		sort.Slice(m.Consumers, func(i, j int) bool { return m.Consumers[i].Principal < m.Consumers[j].Principal })
 	}
-	return nil
+	return len(evs) >= audit.MaxSince, nil
 }

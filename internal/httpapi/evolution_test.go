@@ -406,3 +406,67 @@ func TestCheckWithoutRights(t *testing.T) {
 		t.Errorf("check by a consumer = %+v, want one forbidden refusal and no contract details", rep)
 	}
 }
+
+// TestMajorsEdgeCases: publishes to two majors keep their own idempotency
+// keys, a served major takes no drafts, unpinned names prefer a served
+// major to a draft, and who may not read a product learns nothing of its
+// majors.
+func TestMajorsEdgeCases(t *testing.T) {
+	e := newEnv(t)
+	const csv = "text/csv"
+	e.applyYAML(t, shopProduct(""), shopContract("1.0.0", "active", colID+colName, "")).wantStatus(t, "apply 1.0.0", http.StatusOK)
+	e.applyYAML(t, shopProduct(""), shopContract("2.0.0", "active", colID+colName+colQty, "")).wantStatus(t, "apply 2.0.0", http.StatusOK)
+
+	v2 := e.mustPublish(t, "retail.shop@v2.items", "append", csv, []byte("item_id,name,qty\n1,a,1\n"), "Idempotency-Key", "batch-42")
+	v1 := e.mustPublish(t, "retail.shop@v1.items", "append", csv, []byte("item_id,name\n7,b\n"), "Idempotency-Key", "batch-42")
+	if v1.Replayed || v1.RunID == v2.RunID {
+		t.Errorf("the same key on another major replayed %s, want a commit of its own", v2.RunID)
+	}
+	e.wantRows(t, "SELECT item_id FROM retail.shop@v1.items", [][]string{{"7"}})
+	if again := e.mustPublish(t, "retail.shop@v1.items", "append", csv, []byte("item_id,name\n7,b\n"), "Idempotency-Key", "batch-42"); !again.Replayed || again.RunID != v1.RunID {
+		t.Errorf("the key again on major 1 = run %s replayed %v, want major 1's run replayed", again.RunID, again.Replayed)
+	}
+
+	before := e.state(t)
+	r := e.applyYAML(t, shopProduct(""), shopContract("2.1.0", "draft", colID+colName+colQty+colColor, ""))
+	r.wantError(t, "a draft in a served major", http.StatusConflict, "conflict", "a draft would change tables consumers read")
+	r = e.applyYAML(t, shopProduct(""), shopContract("2.1.0", "active", colID+colName+colQty+colColor, "customProperties:\n  - {property: sunset, value: \"2030-01-01\"}\n"))
+	r.wantError(t, "a sunset on an active version", http.StatusBadRequest, "invalid", "a sunset is for a deprecated version")
+	r = e.applyYAML(t, shopProduct(""), shopContract("2.1.0", "active", colID+colName+colQty+"      - {name: color, logicalType: string, customProperties: [{property: default, value: red}]}\n", ""))
+	r.wantError(t, "a default on an optional column", http.StatusBadRequest, "invalid", "a default is for a required column")
+	e.wantUnchanged(t, "refused applies", before)
+
+	eve := e.principal(t, "eve")
+	for _, q := range []string{"SELECT * FROM retail.shop@v1.items", "SELECT * FROM retail.shop@v9.items", "SELECT * FROM retail.shop.nope"} {
+		r := eve.do(t, "POST", "/api/v1/query", queryBody(q))
+		r.wantError(t, "eve: "+q, http.StatusForbidden, "forbidden", "may not read retail.shop")
+	}
+}
+
+// TestUnpinnedPrefersServedMajor: with major 1 deprecated (before its
+// sunset) and major 2 a draft, unpinned names read major 1.
+func TestUnpinnedPrefersServedMajor(t *testing.T) {
+	e := newEnv(t)
+	e.applyYAML(t, shopProduct(""), shopContract("1.0.0", "active", colID+colName, "")).wantStatus(t, "apply 1.0.0", http.StatusOK)
+	e.mustPublish(t, "retail.shop.items", "append", "text/csv", []byte("item_id,name\n1,a\n"))
+	e.applyYAML(t, shopProduct(""), shopContract("1.0.0", "deprecated", colID+colName, "customProperties:\n  - {property: sunset, value: \"2999-01-01\"}\n")).wantStatus(t, "deprecate 1.0.0", http.StatusOK)
+	e.applyYAML(t, shopProduct(""), shopContract("2.0.0", "draft", colID+colName+colQty, "")).wantStatus(t, "draft 2.0.0", http.StatusOK)
+	e.wantRows(t, "SELECT count(*) FROM retail.shop.items", [][]string{{"1"}})
+	e.wantRows(t, "SELECT count(*) FROM retail.shop@v2.items", [][]string{{"0"}})
+}
+
+// TestTwoMajorsInOneApply: two contracts of one product starting on
+// different majors in one apply get namespaces of their own.
+func TestTwoMajorsInOneApply(t *testing.T) {
+	e := newEnv(t)
+	product := strings.Replace(shopProduct(""), "    contractId: retail-shop-contract\n",
+		"    contractId: retail-shop-contract\n  - name: extra\n    version: 1.0.0\n    contractId: retail-extra-contract\n", 1)
+	extra := strings.NewReplacer("id: retail-shop-contract", "id: retail-extra-contract", "  - name: items", "  - name: extras").
+		Replace(shopContract("2.0.0", "active", colID+colName, ""))
+	e.applyYAML(t, product, shopContract("1.0.0", "active", colID+colName, ""), extra).wantStatus(t, "apply", http.StatusOK)
+	e.mustPublish(t, "retail.shop@v1.items", "append", "text/csv", []byte("item_id,name\n1,a\n"))
+	e.mustPublish(t, "retail.shop@v2.extras", "append", "text/csv", []byte("item_id,name\n2,b\n"))
+	// Major 2 of the first contract joins the namespace its major already has.
+	e.applyYAML(t, product, shopContract("2.0.0", "active", colID+colName+colQty, ""), extra).wantStatus(t, "apply 2.0.0", http.StatusOK)
+	e.wantRows(t, "SELECT (SELECT count(*) FROM retail.shop@v1.items), (SELECT count(*) FROM retail.shop@v2.items), (SELECT count(*) FROM retail.shop.extras)", [][]string{{"1", "0", "1"}})
+}

@@ -189,7 +189,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	}
 	if !rep.Passed() {
 		rep.Status = StatusGateFailed
-		p.record(ctx, req, rep, start, nil)
+		p.record(ctx, id, req, rep, start, nil)
 		return rep, errs.WithDetails(errs.E(errs.GateFailed, op, "%s", gateMessage(id, rep)), rep)
 	}
 	props := map[string]string{
@@ -220,7 +220,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	rep.Status = StatusCommitted
 	rep.SnapshotID = snap.SnapshotID
 	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-	p.record(ctx, req, rep, start, &snap.SnapshotID)
+	p.record(ctx, id, req, rep, start, &snap.SnapshotID)
 	p.log.Info("published", "table", id.String(), "run", run, "snapshot", snap.SnapshotID, "rows", rep.RowsOK, "ms", rep.DurationMs)
 	return rep, nil
 }
@@ -242,14 +242,16 @@ func (p *Publisher) committedRun(ctx context.Context, id lake.Ident, run string)
 
 // record stores the run in the registry. The run's outcome is already
 // decided: a failure to record is logged, not returned.
-func (p *Publisher) record(ctx context.Context, req Request, rep *Report, start time.Time, snap *int64) {
+// record stores the run under the table's lake identity (its namespace
+// names the major), as CommittedPublish and LastPublish look it up.
+func (p *Publisher) record(ctx context.Context, id lake.Ident, req Request, rep *Report, start time.Time, snap *int64) {
 	body, _ := json.Marshal(rep)
 	key := req.IdempotencyKey
 	if rep.Status != StatusCommitted {
 		key = ""
 	}
 	err := p.reg.RecordPublish(context.WithoutCancel(ctx), registry.Publish{
-		RunID: rep.RunID, Domain: req.Table.Domain, Product: req.Table.Product, Table: req.Table.Table,
+		RunID: rep.RunID, Domain: id.Domain, Product: id.Product, Table: id.Table,
 		Mode: string(req.Mode), Status: rep.Status, SnapshotID: snap, IdempotencyKey: key, Report: body,
 		StartedAt: start, FinishedAt: time.Now(),
 	})

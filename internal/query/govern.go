@@ -19,6 +19,11 @@ import (
 // whether it may read a table at all and what it sees of it. Every table a
 // query touches goes through it, each time the query is bound.
 type Governor interface {
+	// Readable returns an error of kind Forbidden naming the product when
+	// none of its tables may be read. The binder asks it before it looks a
+	// table up, so that which tables and majors exist, and which are
+	// retired, is told only to those who may read the product.
+	Readable(ctx context.Context, domain, product string) error
 	// Govern returns an error of kind Forbidden naming the product when the
 	// table may not be read.
 	Govern(ctx context.Context, tbl *registry.Table) (Governance, error)
@@ -38,6 +43,9 @@ type Governance struct {
 // Ungoverned shows every table in full to everyone. Only for tests and for
 // measuring the engine without governance: the platform never uses it.
 type Ungoverned struct{}
+
+// Readable implements Governor.
+func (Ungoverned) Readable(context.Context, string, string) error { return nil }
 
 // Govern implements Governor.
 func (Ungoverned) Govern(context.Context, *registry.Table) (Governance, error) {

@@ -49,6 +49,9 @@ func (b *binder) Bind(ctx context.Context, ref TableRef) (string, string, error)
 	if b.v.audit != nil && b.v.audit.serves(ref) {
 		return b.bindAudit(ctx, ref)
 	}
+	if err := b.v.gov.Readable(ctx, ref.Domain, ref.Product); err != nil {
+		return "", "", err
+	}
 	rt, err := b.v.tables.Resolve(ctx, ref.Domain, ref.Product, ref.Table, ref.Major, time.Now())
 	if err != nil {
 		return "", "", err

@@ -71,6 +71,10 @@ func migrate(ctx context.Context, tx *sql.Tx) error {
 			`ALTER TABLE mesh_contracts ADD COLUMN major INTEGER NOT NULL DEFAULT 0`,
 			`ALTER TABLE mesh_contracts ADD COLUMN applied_by TEXT NOT NULL DEFAULT ''`,
 			`UPDATE mesh_contracts SET major = CAST(substr(version, 1, instr(version || '.', '.') - 1) AS INTEGER)`,
+			// Statuses were stored as written; an unknown one was live data.
+			`UPDATE mesh_contracts SET status = CASE lower(trim(status))
+				WHEN 'proposed' THEN 'proposed' WHEN 'draft' THEN 'draft' WHEN 'deprecated' THEN 'deprecated'
+				WHEN 'retired' THEN 'retired' ELSE 'active' END`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("upgrade mesh_contracts: %w", err)

@@ -24,15 +24,16 @@ CREATE TABLE mesh_tables (domain TEXT NOT NULL, product TEXT NOT NULL, name TEXT
 INSERT INTO mesh_domains VALUES ('sales', 'Sales', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');
 INSERT INTO mesh_products VALUES ('sales', 'orders', 'sales-orders', 'active', '1.0.0', '', '', '{}', 'h',
     '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');
-INSERT INTO mesh_contracts VALUES ('sales-orders-contract', '1.2.0', 'sales', 'orders', 'active', '{}', 'h2', '2026-01-02T00:00:00.000000000Z');
+INSERT INTO mesh_contracts VALUES ('sales-orders-contract', '1.2.0', 'sales', 'orders', ' Released', '{}', 'h2', '2026-01-02T00:00:00.000000000Z');
 INSERT INTO mesh_tables VALUES ('sales', 'orders', 'orders', 'sales-orders-contract', '1.2.0',
     '{"schema":{"columns":[{"name":"id","type":"BIGINT","required":true,"fieldId":1}]},"object":{"Name":"orders"}}',
     '2026-01-01T00:00:00.000000000Z', '2026-01-02T00:00:00.000000000Z');
 `
 
 // TestMigrateFromV1 opens a registry written before majors: its contracts
-// and tables keep everything and learn their major, and the tables still
-// live in the product's namespace.
+// and tables keep everything and learn their major, a status stored as
+// written becomes one of ODCS's (an unknown one was live: active), and the
+// tables still live in the product's namespace.
 func TestMigrateFromV1(t *testing.T) {
 	ctx := context.Background()
 	db, err := OpenSQLite(filepath.Join(t.TempDir(), "mesh.db"))

@@ -114,14 +114,18 @@ func (r *Registry) Resolve(ctx context.Context, domain, product, name string, ma
 		}
 		return nil, errs.E(errs.NotFound, op, "table %s.%s.%s has no major version %d", domain, product, name, *major)
 	}
-	for i := range ts {
-		if ts[i].Status == "active" && ts[i].Served(now) {
-			return &ts[i], nil
-		}
-	}
-	for i := range ts {
-		if ts[i].Served(now) {
-			return &ts[i], nil
+	// The latest active major; else the latest still served that is not a
+	// draft (a deprecated one before its sunset); else a draft, when drafts
+	// are all there is.
+	for _, ok := range []func(*Table) bool{
+		func(t *Table) bool { return t.Status == "active" },
+		func(t *Table) bool { return t.Status != "draft" && t.Status != "proposed" },
+		func(*Table) bool { return true },
+	} {
+		for i := range ts {
+			if ok(&ts[i]) && ts[i].Served(now) {
+				return &ts[i], nil
+			}
 		}
 	}
 	return nil, errs.E(errs.NotFound, op, "table %s.%s.%s is retired in every major version", domain, product, name)
@@ -287,8 +291,7 @@ func (r *Registry) Apply(ctx context.Context, ch Change) error {
 		for _, c := range ch.Contracts {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_contracts (id, version, major, domain, product, status, doc, hash, applied_at, applied_by)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id, version) DO UPDATE SET status = excluded.status, doc = excluded.doc, hash = excluded.hash,
-				applied_at = excluded.applied_at, applied_by = excluded.applied_by`,
+				ON CONFLICT (id, version) DO UPDATE SET status = excluded.status, doc = excluded.doc, hash = excluded.hash`,
 				c.ID, c.Version, c.Major, c.Domain, c.Product, c.Status, string(c.Doc), c.Hash, ts, c.AppliedBy); err != nil {
 				return fmt.Errorf("contract %s %s: %w", c.ID, c.Version, err)
 			}

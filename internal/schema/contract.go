@@ -41,6 +41,12 @@ func FromObject(o spec.Object) (*Table, error) {
 			Key:            p.ID,
 		}
 		if v, ok := spec.Custom(p.CustomProperties, defaultProperty); ok {
+			if !col.Required {
+				// An optional column reads NULL where it has no value: a
+				// default would hide the NULLs it really has.
+				problems = append(problems, fmt.Sprintf("%s: column %q: a default is for a required column (rows written before it existed read it)", p.Path, p.Name))
+				continue
+			}
 			d, err := typ.ParseDefault(v)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: column %q: %v", p.Path, p.Name, err))
