@@ -39,7 +39,8 @@ type Config struct {
 	Engine    *query.Engine
 	Gov       *governance.Governance
 	Audit     *audit.Log
-	Retain    Retainer // nil: no maintenance endpoint
+	Retain    Retainer     // nil: no maintenance endpoint
+	Iceberg   http.Handler // the Iceberg REST catalog, served under /iceberg; nil: none
 	Limits    Limits
 	Logger    *slog.Logger
 }
@@ -51,24 +52,25 @@ type Retainer interface {
 
 // Server serves the REST API.
 type Server struct {
-	reg    *registry.Registry
-	lake   *lake.Lake
-	apply  *apply.Applier
-	pub    *publish.Publisher
-	engine *query.Engine
-	gov    *governance.Governance
-	access *access.Store
-	audit  *audit.Log
-	retain Retainer
-	limits Limits
-	log    *slog.Logger
-	mux    *http.ServeMux
+	reg     *registry.Registry
+	lake    *lake.Lake
+	apply   *apply.Applier
+	pub     *publish.Publisher
+	engine  *query.Engine
+	gov     *governance.Governance
+	access  *access.Store
+	audit   *audit.Log
+	retain  Retainer
+	iceberg http.Handler
+	limits  Limits
+	log     *slog.Logger
+	mux     *http.ServeMux
 }
 
 // New returns the API server.
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
-		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -94,6 +96,9 @@ func (s *Server) routes() {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 }
+
+// icebergPrefix is where the Iceberg REST catalog is served.
+const icebergPrefix = "/iceberg"
 
 type ctxKey int
 
@@ -159,6 +164,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.code,
 			"principal", principal, "bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
 	}()
+	if s.iceberg != nil && strings.HasPrefix(r.URL.Path, icebergPrefix+"/") {
+		// The Iceberg REST catalog authenticates (and answers errors) in its
+		// own protocol, and its token endpoint takes client credentials.
+		http.StripPrefix(icebergPrefix, s.iceberg).ServeHTTP(sw, r)
+		return
+	}
 	if r.URL.Path != "/healthz" {
 		p, err := s.authenticate(r)
 		if err != nil {

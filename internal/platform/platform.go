@@ -25,6 +25,7 @@ import (
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/restcatalog"
 )
 
 // Config configures a platform.
@@ -145,8 +146,10 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	p.Publisher = publish.New(publish.Config{DuckDB: p.DuckDB, Lake: p.Lake, Registry: p.Registry, Guard: p.Engine.Guard(),
 		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger})
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
+	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
+		Audit: p.Audit, Logger: c.Logger})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
-		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p},
+		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg,
 		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
 	return p, nil
 }
