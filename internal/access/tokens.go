@@ -367,3 +367,22 @@ func checkEnvSecret(op, secret string) error {
 	}
 	return nil
 }
+
+// AuthenticateHeader authenticates the value of an HTTP Authorization
+// header, which must be "Bearer <token or OIDC JWT>".
+func (s *Store) AuthenticateHeader(ctx context.Context, header string) (Principal, error) {
+	const op = "access.AuthenticateHeader"
+	scheme, cred, _ := strings.Cut(header, " ")
+	cred = strings.TrimSpace(cred)
+	switch {
+	case header == "":
+		return Principal{}, errs.E(errs.Unauthenticated, op, "authentication required: send Authorization: Bearer <token>")
+	case !strings.EqualFold(scheme, "Bearer") || cred == "":
+		return Principal{}, errs.E(errs.Unauthenticated, op, "the Authorization header must be: Bearer <token>")
+	}
+	p, err := s.Authenticate(ctx, cred)
+	if err != nil && ctx.Err() != nil {
+		return p, errs.Wrap(errs.Canceled, op, err, "the request was canceled")
+	}
+	return p, err
+}

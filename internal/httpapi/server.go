@@ -185,22 +185,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // authenticate reads the bearer credential; every failure is audited.
 func (s *Server) authenticate(r *http.Request) (access.Principal, error) {
-	const op = "http.authenticate"
-	h := r.Header.Get("Authorization")
-	scheme, cred, _ := strings.Cut(h, " ")
-	var err error
-	var p access.Principal
-	switch {
-	case h == "":
-		err = errs.E(errs.Unauthenticated, op, "authentication required: send Authorization: Bearer <token>")
-	case !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "":
-		err = errs.E(errs.Unauthenticated, op, "the Authorization header must be: Bearer <token>")
-	default:
-		p, err = s.access.Authenticate(r.Context(), strings.TrimSpace(cred))
-		if err != nil && r.Context().Err() != nil {
-			return p, errs.Wrap(errs.Canceled, op, err, "the request was canceled")
-		}
-	}
+	p, err := s.access.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
 		_, msg, _ := errs.Public(err)
 		s.audit.Append(audit.Event{Action: "auth", Resource: r.Method + " " + clipText(r.URL.Path, 200), Outcome: audit.Denied},

@@ -144,22 +144,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authenticate reads the bearer credential; every failure is audited, as by
 // the REST API.
 func (s *server) authenticate(r *http.Request) (access.Principal, error) {
-	const op = "iceberg.authenticate"
-	h := r.Header.Get("Authorization")
-	scheme, cred, _ := strings.Cut(h, " ")
-	var err error
-	var p access.Principal
-	switch {
-	case h == "":
-		err = errs.E(errs.Unauthenticated, op, "authentication required: send Authorization: Bearer <token>")
-	case !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "":
-		err = errs.E(errs.Unauthenticated, op, "the Authorization header must be: Bearer <token>")
-	default:
-		p, err = s.acc.Authenticate(r.Context(), strings.TrimSpace(cred))
-		if err != nil && r.Context().Err() != nil {
-			return p, errs.Wrap(errs.Canceled, op, err, "the request was canceled")
-		}
-	}
+	p, err := s.acc.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
 		s.auditAuth(r, err)
 	}
