@@ -114,8 +114,9 @@ type Rows struct {
 
 // Query checks, rewrites and starts sqlText. timeout, if positive and
 // shorter than the engine's, bounds this query. The query is canceled when
-// ctx is done.
-func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duration) (*Rows, error) {
+// ctx is done. args are the values of the query's positional parameters
+// ($1, ...), bound by DuckDB as values (see Prepare).
+func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duration, args ...any) (*Rows, error) {
 	const op = "query.Query"
 	started := time.Now()
 	if timeout <= 0 || timeout > e.timeout {
@@ -155,7 +156,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 	if err != nil {
 		return fail(err)
 	}
-	rows, err := conn.QueryContext(qctx, rw.SQL)
+	rows, err := conn.QueryContext(qctx, rw.SQL, args...)
 	if err != nil {
 		return fail(err)
 	}

@@ -222,7 +222,7 @@ func guardParseError(p guardParsed) error {
 	case strings.Contains(msg, "Only SELECT statements"):
 		return errs.E(errs.Invalid, guardOp, "only SELECT statements are allowed")
 	case strings.Contains(strings.ToLower(msg), "parameter"):
-		return errs.E(errs.Invalid, guardOp, "query parameters are not supported")
+		return errs.E(errs.Invalid, guardOp, "only positional query parameters ($1, $2, ...) are supported")
 	case p.ErrorType == "parser":
 		e := errs.E(errs.Invalid, guardOp, "%s", msg)
 		if pos, err := strconv.Atoi(p.Position); err == nil {

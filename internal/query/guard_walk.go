@@ -135,9 +135,14 @@ func (w *guardWalker) walkMap(x map[string]any, sc *guardScope) error {
 		return w.walkTyped(x, t, sc)
 	}
 	if p, ok := x["named_param_map"]; ok {
-		if ps, _ := p.([]any); len(ps) > 0 {
-			return guardErr("query parameters are not supported")
+		ps, _ := p.([]any)
+		for _, e := range ps {
+			m, _ := e.(map[string]any)
+			if k := guardStr(m["key"]); k == "" || strings.TrimLeft(k, "0123456789") != "" {
+				return guardErr("only positional query parameters ($1, $2, ...) are supported")
+			}
 		}
+		return w.walkChildren(x, sc, "named_param_map")
 	}
 	return w.walkChildren(x, sc, "")
 }
@@ -340,7 +345,17 @@ func (w *guardWalker) walkExpr(x map[string]any, cls string, sc *guardScope) err
 			return err
 		}
 	case "PARAMETER":
-		return guardErr("query parameters are not supported")
+		// Positional parameters ($1, ?) are bound by DuckDB as values, never
+		// spliced into the text, so they cannot change what the query reads.
+		// AT clauses are evaluated before binding, so there they have no value.
+		if w.constant > 0 {
+			return guardErr("AT clauses must be constant expressions")
+		}
+		id := guardStr(x["identifier"])
+		if id == "" || strings.TrimLeft(id, "0123456789") != "" {
+			return guardErr("only positional query parameters ($1, $2, ...) are supported")
+		}
+		return nil
 	case "SUBQUERY", "STAR":
 		if w.constant > 0 {
 			return guardErr("AT clauses must be constant expressions")

@@ -1,1 +1,0 @@
-SELECT * FROM sales.orders.lineitem WHERE order_id = $1
