@@ -44,6 +44,16 @@ func newEnv(t *testing.T) *env {
 	}
 	h := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
 		Audit: p.Audit, TokenTTL: 10 * time.Minute})
+	// Every response of every test is checked against the official spec.
+	v, err := loadSpec()
+	if err != nil {
+		t.Fatalf("OpenAPI spec: %v", err)
+	}
+	if v != nil {
+		h = validating(t, v, h)
+	} else {
+		t.Logf("the Iceberg REST OpenAPI spec (%s beside the repository) is absent: responses are not validated", specPath)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/iceberg/", http.StripPrefix("/iceberg", h))
 	srv := httptest.NewServer(mux)

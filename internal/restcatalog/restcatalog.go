@@ -236,11 +236,38 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		level = slog.LevelError
 	}
 	s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", clip(r.URL.Path, 200), "code", code, "err", err.Error())
+	if code == http.StatusNotAcceptable && !lists406[r.Pattern] {
+		// The spec lists its 406 for a few operations only; elsewhere an
+		// unsupported operation is refused as forbidden, with the same type.
+		code = http.StatusForbidden
+	}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(code)
 		return
 	}
-	writeJSON(w, code, map[string]errorModel{"error": {Message: msg, Type: typ, Code: code}})
+	e := errorModel{Message: msg, Type: typ, Code: code}
+	if code == http.StatusNotAcceptable {
+		// The spec's UnsupportedOperationResponse schema is a bare
+		// ErrorModel while its example and every client read the wrapped
+		// IcebergErrorResponse: the body is both.
+		writeJSON(w, code, unsupportedBody{Error: e, errorModel: e})
+		return
+	}
+	writeJSON(w, code, map[string]errorModel{"error": e})
+}
+
+// lists406 are the routes whose operation lists the spec's 406
+// UnsupportedOperationResponse.
+var lists406 = map[string]bool{
+	"POST /v1/namespaces":                        true, // createNamespace
+	"POST /v1/namespaces/{namespace}/properties": true, // updateProperties
+	"POST /v1/tables/rename":                     true, // renameTable
+}
+
+// unsupportedBody is an ErrorModel and an IcebergErrorResponse at once.
+type unsupportedBody struct {
+	Error errorModel `json:"error"`
+	errorModel
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
