@@ -1,0 +1,2 @@
+-- pgx v5 Conn.LoadType: the kind of a type
+select typtype::text, typbasetype from pg_type where oid=$1

@@ -1,0 +1,2 @@
+-- pgx v5 Conn.LoadType: an array type's element
+select typelem, typdelim::text from pg_type where oid=$1
