@@ -274,6 +274,13 @@ func (w *guardWalker) walkBaseTable(x map[string]any, sc *guardScope) error {
 		}
 		return w.walkChildren(x, sc, "")
 	}
+	// "domain.product".table, as PostgreSQL clients and BI tools write a
+	// table of the schema "domain.product" (the wire protocol's mapping).
+	if lc == "" {
+		if d, p, ok := splitSchema(ls); ok {
+			lc, ls = d, p
+		}
+	}
 	var major *int
 	if p, n, ok := splitPinned(ls); ok {
 		ls, major = p, &n
@@ -315,6 +322,21 @@ func (w *guardWalker) walkBaseTable(x map[string]any, sc *guardScope) error {
 	}
 	w.tables = append(w.tables, t)
 	return w.walkChildren(x, sc, "at_clause")
+}
+
+// splitSchema reads a two-part schema name "domain.product" or
+// "domain.product@vN" into its domain and product (with the pin).
+func splitSchema(s string) (domain, product string, ok bool) {
+	d, p, found := strings.Cut(s, ".")
+	if !found || strings.Contains(p, ".") || !guardNameRE.MatchString(d) {
+		return "", "", false
+	}
+	if !guardNameRE.MatchString(p) {
+		if _, _, pinned := splitPinned(p); !pinned {
+			return "", "", false
+		}
+	}
+	return d, p, true
 }
 
 func guardParts(parts ...string) []string {
@@ -433,6 +455,12 @@ func (w *guardWalker) aliasTables() {
 		l := make([]string, len(names))
 		for i, n := range names {
 			l[i] = strings.ToLower(guardStr(n))
+		}
+		if d, p, ok := splitSchema(l[0]); ok && len(l) >= 3 {
+			if _, _, pinned := splitPinned(p); !pinned && full[[3]string{d, p, l[1]}] {
+				c["column_names"] = append([]any{l[1]}, names[2:]...)
+				continue
+			}
 		}
 		switch {
 		case len(l) >= 4 && full[[3]string{l[0], l[1], l[2]}]:

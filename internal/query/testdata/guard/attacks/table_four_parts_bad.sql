@@ -1,1 +1,1 @@
-SELECT * FROM "sales.orders".lineitem
+SELECT * FROM "sales.orders.x".lineitem
