@@ -147,7 +147,7 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger})
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
 	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
-		Audit: p.Audit, Logger: c.Logger})
+		Audit: p.Audit, Logger: c.Logger, Publisher: p.Publisher})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
 		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg,
 		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})

@@ -34,6 +34,11 @@ type Report struct {
 	PreviousSnapshotID int64           `json:"previousSnapshotId,omitempty"`
 	DataFiles          int             `json:"dataFiles,omitempty"`
 	DurationMs         float64         `json:"durationMs"`
+	// Branch and BranchSnapshotID name the snapshot a branch publish
+	// (write-audit-publish through the Iceberg catalog) audited; its status
+	// may also be stale or failed.
+	Branch           string `json:"branch,omitempty"`
+	BranchSnapshotID int64  `json:"branchSnapshotId,omitempty"`
 	// StagesMs is where the time went: spool, decode, gate, write, commit.
 	StagesMs map[string]float64 `json:"stagesMs,omitempty"`
 }

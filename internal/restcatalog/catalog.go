@@ -355,7 +355,7 @@ func bodyError(op string, err error, msg string) error {
 	return errs.Wrap(errs.Invalid, op, err, "%s", msg)
 }
 
-// mutation refuses every change through the catalog.
+// mutation refuses the changes the catalog does not serve.
 func (s *server) mutation(w http.ResponseWriter, r *http.Request) {
 	const op = "iceberg.mutation"
 	p, _ := access.FromContext(r.Context())
@@ -363,10 +363,18 @@ func (s *server) mutation(w http.ResponseWriter, r *http.Request) {
 	if s.acc.Can(r.Context(), p, access.ActionAdmin, access.Resource{}) {
 		// 406 is the spec's UnsupportedOperationResponse, the closest to
 		// "not implemented yet" (501 is not among the spec's responses).
-		err = errs.E(errs.Unsupported, op, "%s %s is not supported yet: the Iceberg REST catalog of Meshwork is read-only; products and tables are created by `mesh apply` and data is published by `mesh publish`", r.Method, r.Pattern[strings.IndexByte(r.Pattern, ' ')+1:])
+		err = errs.E(errs.Unsupported, op, "%s %s is not supported yet through the Iceberg REST catalog: namespaces and tables are created, renamed and dropped by `mesh apply` from the products' specs; %s", r.Method, r.Pattern[strings.IndexByte(r.Pattern, ' ')+1:], s.writes())
 	} else {
-		err = errs.E(errs.Forbidden, op, "the Iceberg REST catalog of Meshwork is read-only: products and tables are created by `mesh apply` and data is published by `mesh publish`")
+		err = errs.E(errs.Forbidden, op, "namespaces and tables are not changed through the Iceberg REST catalog: products and tables are created by `mesh apply` (by their owners); %s", s.writes())
 	}
 	s.record(r, "iceberg.mutation", r.Method+" "+clip(r.URL.Path, 200), err)
 	s.fail(w, r, err)
+}
+
+// writes says how data gets into a table.
+func (s *server) writes() string {
+	if s.commits == nil {
+		return "data is published by `mesh publish`"
+	}
+	return "data is published by `mesh publish`, or committed onto a branch of a table through this catalog and published by Meshwork once it passes the gates"
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/access"
@@ -26,10 +27,13 @@ type Config struct {
 	Audit    *audit.Log
 	Logger   *slog.Logger
 	TokenTTL time.Duration // lifetime of tokens from /v1/oauth/tokens; 0: 1 hour
+	// Publisher publishes what publishers commit onto branches; nil: the
+	// catalog is read-only and serves no commit.
+	Publisher Publisher
 }
 
-// maxBody bounds every request body (metrics reports, token requests, and
-// the mutations that are refused anyway).
+// maxBody bounds every request body but a commit's (metrics reports, token
+// requests, and the mutations that are refused anyway).
 const maxBody = 1 << 20
 
 // tokenPath is the one route that authenticates by itself.
@@ -45,6 +49,8 @@ type server struct {
 	ttl   time.Duration
 	now   func() time.Time
 	mux   *http.ServeMux
+
+	commits *committer // nil: no commits are served
 }
 
 // Handler serves the catalog; it is mounted under a prefix (e.g. "/iceberg")
@@ -61,6 +67,9 @@ func Handler(c Config) http.Handler {
 	if s.ttl <= 0 {
 		s.ttl = time.Hour
 	}
+	if c.Publisher != nil {
+		s.commits = &committer{pub: c.Publisher, locks: map[lake.Ident]*sync.Mutex{}}
+	}
 	s.routes()
 	return s
 }
@@ -71,12 +80,13 @@ type endpoint struct {
 	handler      http.HandlerFunc
 }
 
-// served are the read endpoints, in the order /v1/config lists them. The
+// served are the endpoints, in the order /v1/config lists them: the reads,
+// and the commits when a Publisher is configured. The
 // advertised form is the spec's "METHOD /v1/{prefix}/..." template, which
 // clients compare literally (iceberg-go drops the others); the catalog uses
 // no prefix, so the routes are the templates without "/{prefix}".
 func (s *server) served() []endpoint {
-	return []endpoint{
+	eps := []endpoint{
 		{http.MethodGet, "/v1/{prefix}/namespaces", s.listNamespaces},
 		{http.MethodGet, "/v1/{prefix}/namespaces/{namespace}", s.loadNamespace},
 		{http.MethodHead, "/v1/{prefix}/namespaces/{namespace}", s.namespaceExists},
@@ -85,18 +95,29 @@ func (s *server) served() []endpoint {
 		{http.MethodHead, "/v1/{prefix}/namespaces/{namespace}/tables/{table}", s.tableExists},
 		{http.MethodPost, "/v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics", s.reportMetrics},
 	}
+	if s.commits != nil {
+		eps = append(eps,
+			endpoint{http.MethodPost, "/v1/{prefix}/namespaces/{namespace}/tables/{table}", s.updateTable},
+			endpoint{http.MethodPost, "/v1/{prefix}/transactions/commit", s.commitTransaction})
+	}
+	return eps
 }
 
-// refused are the mutations of the spec: the catalog is read-only.
+// refused are the mutations of the spec that the catalog does not serve:
+// products and tables are created, renamed and dropped by `mesh apply`.
 var refused = []string{
 	"POST /v1/namespaces",
 	"DELETE /v1/namespaces/{namespace}",
 	"POST /v1/namespaces/{namespace}/properties",
 	"POST /v1/namespaces/{namespace}/tables",
 	"POST /v1/namespaces/{namespace}/register",
-	"POST /v1/namespaces/{namespace}/tables/{table}",
 	"DELETE /v1/namespaces/{namespace}/tables/{table}",
 	"POST /v1/tables/rename",
+}
+
+// commitRoutes are refused too when no Publisher is configured.
+var commitRoutes = []string{
+	"POST /v1/namespaces/{namespace}/tables/{table}",
 	"POST /v1/transactions/commit",
 }
 
@@ -109,6 +130,11 @@ func (s *server) routes() {
 	for _, p := range refused {
 		s.mux.HandleFunc(p, s.mutation)
 	}
+	if s.commits == nil {
+		for _, p := range commitRoutes {
+			s.mux.HandleFunc(p, s.mutation)
+		}
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "iceberg", "no such endpoint: %s %s", r.Method, clip(r.URL.Path, 200)))
 	})
@@ -116,7 +142,7 @@ func (s *server) routes() {
 
 // ServeHTTP limits the body, recovers panics and authenticates.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, commitBodyLimit(r))
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		if p := recover(); p != nil {
@@ -172,7 +198,8 @@ func (s *server) record(r *http.Request, action, resource string, err error) {
 	s.audit.Append(audit.Event{Principal: p.Name, Action: action, Resource: resource, Outcome: out}, details)
 }
 
-// typedError gives a NotFound error its Iceberg error type.
+// typedError gives an error its Iceberg error type (NoSuchTableException,
+// CommitFailedException, ...), when its kind is the one answered.
 type typedError struct {
 	typ string
 	err *errs.Error
@@ -228,7 +255,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	kind, msg, _ := errs.Public(err)
 	code, typ := statusOf(kind)
 	var te *typedError
-	if kind == errs.NotFound && errors.As(err, &te) {
+	if errors.As(err, &te) && te.err.Kind == kind {
 		typ = te.typ
 	}
 	level := slog.LevelInfo
