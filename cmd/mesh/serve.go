@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meshwork/meshwork/internal/demo"
+	"github.com/meshwork/meshwork/internal/pgwire"
 	"github.com/meshwork/meshwork/internal/platform"
 )
 
@@ -59,8 +60,18 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	fs.StringVar(&o.OIDC.GroupsClaim, "oidc-groups-claim", "groups", "the claim that lists the principal's groups")
 	fs.DurationVar(&o.OIDC.ClockSkew, "oidc-clock-skew", time.Minute, "clock skew allowed on OIDC token times")
 	maintain := fs.Duration("maintenance-interval", time.Hour, "how often retention is enforced (0: never)")
+	pgAddr := fs.String("pg-addr", "", `address of the PostgreSQL wire protocol (default 127.0.0.1:15432 with --demo, else off; "" turns it off)`)
+	var pgc platform.PGWireConfig
+	fs.StringVar(&pgc.TLSCert, "pg-tls-cert", "", "TLS certificate (PEM) of the PostgreSQL wire protocol")
+	fs.StringVar(&pgc.TLSKey, "pg-tls-key", "", "TLS key (PEM) of the PostgreSQL wire protocol")
+	fs.IntVar(&pgc.MaxConns, "pg-max-conns", 64, "most concurrent PostgreSQL wire-protocol connections")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	pgSet := false
+	fs.Visit(func(f *flag.Flag) { pgSet = pgSet || f.Name == "pg-addr" })
+	if !pgSet && *withDemo {
+		*pgAddr = "127.0.0.1:15432"
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -111,8 +122,27 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	srv := &http.Server{Handler: p.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("meshwork is serving", "url", "http://"+ln.Addr().String(), "data", o.Data)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if *pgAddr != "" {
+		pg, err := p.PGWire(pgc)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		pln, err := net.Listen("tcp", *pgAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("the PostgreSQL wire protocol is serving", "addr", pln.Addr().String(), "tls", pgc.TLSCert != "")
+		go func() {
+			if err := pg.Serve(pln); !errors.Is(err, pgwire.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		defer pg.Close() // before p.Close: cancels its queries and waits for its connections
+	}
 	select {
 	case err := <-errc:
 		return err

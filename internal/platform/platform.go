@@ -65,6 +65,7 @@ type Platform struct {
 	AdminSecret string
 
 	log     *slog.Logger
+	maxRows int64
 	closers []func() error
 }
 
@@ -76,7 +77,7 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if err := os.MkdirAll(c.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	p := &Platform{log: c.Logger}
+	p := &Platform{log: c.Logger, maxRows: c.MaxRows}
 	defer func() {
 		if err != nil {
 			p.Close()
