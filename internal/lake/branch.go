@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	iceio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/meshwork/meshwork/internal/errs"
@@ -75,15 +76,17 @@ func (l *Lake) CommitTable(ctx context.Context, id Ident, reqs []table.Requireme
 		ups[i] = checkedUpdate{u}
 	}
 	var err error
+	var meta table.Metadata
+	var loc string
 	for range casAttempts {
-		_, _, err = l.cat.CommitTable(ctx, id.iceberg(), wrapped, ups)
+		meta, loc, err = l.cat.CommitTable(ctx, id.iceberg(), wrapped, ups)
 		if err == nil || !errors.Is(err, table.ErrCommitFailed) || errors.Is(err, ErrRequirement) || errors.Is(err, ErrUpdate) {
 			break
 		}
 	}
 	switch {
 	case err == nil:
-		return l.refresh(ctx, id)
+		return l.refresh(ctx, id, meta, loc), nil
 	case errors.Is(err, ErrRequirement):
 		return nil, errs.Wrap(errs.Conflict, op, err, "%s: %v", id, unwrapRequirement(err))
 	case errors.Is(err, table.ErrCommitFailed):
@@ -150,15 +153,16 @@ func (l *Lake) InTable(id Ident, uri string) bool {
 	return strings.HasPrefix(p, l.Location(id)+string(filepath.Separator))
 }
 
-// refresh reloads the table after a commit of this process, or forgets the
-// cached metadata if that fails: readers then load it themselves.
-func (l *Lake) refresh(ctx context.Context, id Ident) (*table.Table, error) {
+// refresh reloads the table after a commit of this process. If that fails
+// the commit still stands: the cached metadata is forgotten (readers load it
+// themselves) and the table is made from the committed metadata.
+func (l *Lake) refresh(ctx context.Context, id Ident, meta table.Metadata, loc string) *table.Table {
 	tbl, err := l.Load(context.WithoutCancel(ctx), id)
 	if err != nil {
 		l.forget(id)
-		return nil, errs.Wrap(errs.Internal, "lake.refresh", err, "reload %s after a commit", id)
+		return table.New(id.iceberg(), meta, loc, iceio.LoadFSFunc(meta.Properties(), loc), l.cat)
 	}
-	return tbl, nil
+	return tbl
 }
 
 func (l *Lake) forget(id Ident) {

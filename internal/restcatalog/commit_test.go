@@ -413,3 +413,171 @@ func TestCommitConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// headerLog records the Meshwork-Publish header of every commit answer.
+type headerLog struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (h *headerLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.Method == http.MethodPost {
+		if v := res.Header.Get(restcatalog.PublishHeader); v != "" {
+			h.mu.Lock()
+			h.seen = append(h.seen, v)
+			h.mu.Unlock()
+		}
+	}
+	return res, err
+}
+
+func (h *headerLog) last() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.seen) == 0 {
+		return ""
+	}
+	return h.seen[len(h.seen)-1]
+}
+
+func TestCommitOutcomes(t *testing.T) {
+	e := newCommitEnv(t)
+	ctx := context.Background()
+	secret := demoSecrets(t, e)
+	hl := &headerLog{}
+	cat := e.catalog(t, rest.WithOAuthToken(secret["customers-publisher"]), rest.WithCustomTransport(hl))
+
+	t.Run("published header", func(t *testing.T) {
+		tbl, err := cat.LoadTable(ctx, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := appendOn(ctx, tbl, "audit_h", `[{"r_regionkey": 20, "r_name": "ATLANTIS", "r_comment": "wet"}]`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := lastRun(t, e, region)
+		want := fmt.Sprintf("published; run=%s; snapshot=%d", rep.RunID, after.CurrentSnapshot().SnapshotID)
+		if got := hl.last(); got != want {
+			t.Errorf("%s = %q, want %q", restcatalog.PublishHeader, got, want)
+		}
+	})
+
+	t.Run("rejected header and required column", func(t *testing.T) {
+		before := mainOf(t, e, region)
+		tbl, err := cat.LoadTable(ctx, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A writer whose Arrow schema lets r_name be null: the data file holds a null in a required column.
+		sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := sc.Fields()
+		for i := range fields {
+			fields[i].Nullable = true
+		}
+		loose := arrow.NewSchema(fields, nil)
+		rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, loose, strings.NewReader(`[{"r_regionkey": 21, "r_name": null, "r_comment": "nameless"}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rec.Release()
+		rdr, err := array.NewRecordReader(loose, []arrow.Record{rec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rdr.Release()
+		tx := tbl.NewTransactionOnBranch("audit_null")
+		if err := tx.Append(ctx, rdr, nil); err != nil {
+			t.Skipf("iceberg-go refuses to write a null into a required column itself: %v", err)
+		}
+		if _, err := tx.Commit(ctx); err != nil {
+			t.Fatalf("commit onto a branch: %v", err)
+		}
+		rep := lastRun(t, e, region)
+		if rep.Status != publish.StatusGateFailed || rep.RowsFailed != 1 || len(rep.Rejects) != 1 || rep.Rejects[0].Column != "r_name" {
+			t.Errorf("recorded run: %+v", rep)
+		}
+		if got, want := hl.last(), "rejected; run="+rep.RunID; got != want {
+			t.Errorf("%s = %q, want %q", restcatalog.PublishHeader, got, want)
+		}
+		if got := mainOf(t, e, region); got != before {
+			t.Errorf("main moved")
+		}
+	})
+
+	t.Run("transaction", func(t *testing.T) {
+		tbl, err := cat.LoadTable(ctx, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, _ := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+		rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, sc, strings.NewReader(`[{"r_regionkey": 22, "r_name": "LEMURIA", "r_comment": "sunk"}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rec.Release()
+		rdr, _ := array.NewRecordReader(sc, []arrow.Record{rec})
+		defer rdr.Release()
+		tx := tbl.NewTransactionOnBranch("audit_tx")
+		if err := tx.Append(ctx, rdr, nil); err != nil {
+			t.Fatal(err)
+		}
+		tc, err := tx.TableCommit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cat.CommitTransaction(ctx, []table.TableCommit{tc}); err != nil {
+			t.Fatalf("CommitTransaction: %v", err)
+		}
+		if rep := lastRun(t, e, region); rep.Status != publish.StatusCommitted || rep.Branch != "audit_tx" {
+			t.Errorf("recorded run: %+v", rep)
+		}
+		if got := e.count(t, "customers.crm.region"); got != "7" {
+			t.Errorf("Meshwork SQL counts %s regions, want 7", got)
+		}
+	})
+
+	t.Run("stale branch", func(t *testing.T) {
+		// A branch made from main; then Meshwork publishes to main.
+		main := mainOf(t, e, region)
+		if _, _, err := cat.CommitTable(ctx, region, []table.Requirement{table.AssertRefSnapshotID("audit_stale", nil)},
+			[]table.Update{table.NewSetSnapshotRefUpdate("audit_stale", main, table.BranchRef, 0, 0, 0)}); err != nil {
+			t.Fatalf("create the branch: %v", err)
+		}
+		if got := hl.last(); got != "none" {
+			t.Errorf("%s of a commit that adds no snapshot = %q, want none", restcatalog.PublishHeader, got)
+		}
+		csv := "r_regionkey,r_name,r_comment\n30,MU,lost\n"
+		if _, err := e.p.Publisher.Publish(platform.AsAdmin(ctx), publish.Request{Table: lakeIdent(region), Mode: "append",
+			Format: publish.CSV, Body: strings.NewReader(csv)}); err != nil {
+			t.Fatalf("publish: %v", err)
+		}
+		moved := mainOf(t, e, region)
+		tbl, err := cat.LoadTable(ctx, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = appendOn(ctx, tbl, "audit_stale", `[{"r_regionkey": 31, "r_name": "HYPERBOREA", "r_comment": "north"}]`)
+		if err != nil {
+			t.Fatalf("commit onto a branch: %v", err)
+		}
+		rep := lastRun(t, e, region)
+		if rep.Status != publish.StatusStale {
+			t.Errorf("recorded run: %+v", rep)
+		}
+		if got, want := hl.last(), "stale; run="+rep.RunID; got != want {
+			t.Errorf("%s = %q, want %q", restcatalog.PublishHeader, got, want)
+		}
+		if got := mainOf(t, e, region); got != moved {
+			t.Errorf("main moved from Meshwork's publish")
+		}
+		now, err := e.p.Lake.Load(ctx, lakeIdent(region))
+		if err != nil || now.Metadata().SnapshotByName("audit_stale") == nil {
+			t.Errorf("the stale branch was not kept: %v", err)
+		}
+	})
+}
