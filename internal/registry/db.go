@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // the embedded store
 
@@ -38,12 +40,22 @@ func OpenSQLite(path string) (*sql.DB, error) {
 		return nil, errs.Wrap(errs.Internal, "registry.OpenSQLite", err, "open %s", path)
 	}
 	db.SetMaxOpenConns(8)
+	// As many idle as open: with database/sql's default of 2, concurrent
+	// readers close and reopen SQLite connections on every burst.
+	db.SetMaxIdleConns(8)
 	return db, nil
 }
 
 // Registry is the metadata store. Safe for concurrent use.
+//
+// Every write transaction bumps gen once it has ended, so that the cached
+// TableSet (cache.go) older than gen is reloaded on its next use.
 type Registry struct {
 	db *sql.DB
+
+	gen    atomic.Uint64
+	set    atomic.Pointer[TableSet]
+	loadMu sync.Mutex // one TableSet load at a time
 }
 
 // Open prepares the registry tables in db.
@@ -126,6 +138,9 @@ func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, er
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (r *Registry) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	// After the commit (or rollback), never before: a TableSet loaded while
+	// the transaction ran is then stale at once.
+	defer r.Invalidate()
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
