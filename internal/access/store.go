@@ -50,6 +50,7 @@ type Store struct {
 	gen    atomic.Uint64
 	snap   atomic.Pointer[snapshot]
 	loadMu sync.Mutex // one snapshot load at a time
+	tokens tokenCache // API tokens by secret hash, at generation gen
 }
 
 // Open creates the tables it needs in db (SQLite) and, when OIDC is configured, fetches the issuer's discovery document.
@@ -81,7 +82,8 @@ func Open(ctx context.Context, db *sql.DB, c Config) (*Store, error) {
 	return s, nil
 }
 
-// Invalidate makes the next Authorize reload the grants from the database.
+// Invalidate makes the next Authorize reload the grants from the database,
+// and the next Authenticate of an API token read it again.
 // The Store invalidates itself after its own changes; call this after
 // changing the grant table some other way (another process, a restore).
 func (s *Store) Invalidate() { s.gen.Add(1) }
@@ -145,6 +147,9 @@ type querier interface {
 // inTx runs fn in a transaction (BEGIN IMMEDIATE with the platform's
 // SQLite settings), committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	// Once the transaction has ended, never before: whatever was cached
+	// (grants, tokens, principals) while it ran is then stale at once.
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return errs.Wrap(errs.Internal, op, err, "begin transaction")

@@ -76,12 +76,23 @@ func (s *Store) Authenticate(ctx context.Context, bearer string) (Principal, err
 
 func (s *Store) authenticateToken(ctx context.Context, secret string) (Principal, error) {
 	const op = "access.Authenticate"
+	key := sha256.Sum256([]byte(secret))
+	// The generation is read before the database, so that an entry read
+	// across a change is stale at once (see tokencache.go).
+	gen, now := s.gen.Load(), s.now()
+	if e, ok := s.tokens.get(key, gen, now); ok {
+		if expired(e.expires, now) {
+			s.log.DebugContext(ctx, "expired API token", "token", e.id)
+			return Principal{}, unauthenticated(op)
+		}
+		return e.p, nil
+	}
 	var (
 		id, name, groups, attrs string
 		exp, revoked            sql.NullString
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.expires_at, t.revoked_at, p.name, p.groups, p.attrs
-		FROM mesh_tokens t JOIN mesh_principals p ON p.name = t.principal WHERE t.hash = ?`, hashSecret(secret)).
+		FROM mesh_tokens t JOIN mesh_principals p ON p.name = t.principal WHERE t.hash = ?`, hex.EncodeToString(key[:])).
 		Scan(&id, &exp, &revoked, &name, &groups, &attrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.log.DebugContext(ctx, "unknown API token")
@@ -106,6 +117,7 @@ func (s *Store) authenticateToken(ctx context.Context, secret string) (Principal
 	if err := decodePrincipal(&p, groups, attrs); err != nil {
 		return Principal{}, errs.Wrap(errs.Internal, op, err, "read principal")
 	}
+	s.tokens.put(key, gen, cachedToken{p: p, id: id, expires: expires, at: now})
 	return p, nil
 }
 
