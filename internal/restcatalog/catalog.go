@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/meshwork/meshwork/internal/access"
@@ -62,29 +63,32 @@ func (rd *readable) ok(domain, product string) (bool, error) {
 }
 
 // servedTables are the tables served now, of every product or of one.
-func (s *server) servedTables(ctx context.Context, domain, product string) ([]registry.Table, error) {
-	ts, err := s.reg.Tables(ctx, domain, product)
+// They are shared with other requests: never modify them.
+func (s *server) servedTables(ctx context.Context, domain, product string) ([]*registry.Table, error) {
+	ix, err := s.tables(ctx)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	return slices.DeleteFunc(ts, func(t registry.Table) bool { return !t.Served(now) }), nil
+	if domain == "" {
+		return s.servedNow(ix.all), nil
+	}
+	return s.servedNow(ix.byDP[[2]string{domain, product}]), nil
 }
 
 // resolve returns the served tables of a namespace the caller may read: 403
 // when it may not read the product (or anything in the domain), 404 when the
-// namespace has no served tables.
-func (s *server) resolve(ctx context.Context, rd *readable, ns namespace) ([]registry.Table, error) {
+// namespace has no served tables. The tables are shared: never modify them.
+func (s *server) resolve(ctx context.Context, rd *readable, ns namespace) ([]*registry.Table, error) {
 	const op = "iceberg.namespace"
 	if ns.Level != "" {
 		if err := rd.check(ns.Domain, ns.product()); err != nil {
 			return nil, err
 		}
-		ts, err := s.servedTables(ctx, ns.Domain, ns.product())
+		ix, err := s.tables(ctx)
 		if err != nil {
 			return nil, err
 		}
-		ts = slices.DeleteFunc(ts, func(t registry.Table) bool { return t.Namespace != ns.Level })
+		ts := s.servedNow(ix.byNS[[2]string{ns.Domain, ns.Level}])
 		if len(ts) == 0 {
 			return nil, notFound(noSuchNamespace, op, "namespace %s does not exist", ns)
 		}
@@ -94,11 +98,11 @@ func (s *server) resolve(ctx context.Context, rd *readable, ns namespace) ([]reg
 	if err != nil {
 		return nil, err
 	}
-	all = slices.DeleteFunc(all, func(t registry.Table) bool { return t.Domain != ns.Domain })
+	all = slices.DeleteFunc(all, func(t *registry.Table) bool { return t.Domain != ns.Domain })
 	if len(all) == 0 {
 		return nil, notFound(noSuchNamespace, op, "namespace %s does not exist", ns)
 	}
-	var out []registry.Table
+	var out []*registry.Table
 	for _, t := range all {
 		ok, err := rd.ok(t.Domain, t.Product)
 		if err != nil {
@@ -123,6 +127,11 @@ func pathNamespace(r *http.Request) (namespace, error) {
 // GET /v1/namespaces[?parent=...]
 func (s *server) listNamespaces(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	pg, err := pageOf(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rd := s.readable(ctx)
 	seen := map[string]bool{}
 	out := [][]string{}
@@ -132,7 +141,8 @@ func (s *server) listNamespaces(w http.ResponseWriter, r *http.Request) {
 			out = append(out, levels)
 		}
 	}
-	if !r.URL.Query().Has("parent") {
+	// The spec treats an empty parent as absent, for older clients.
+	if r.URL.Query().Get("parent") == "" {
 		all, err := s.servedTables(ctx, "", "")
 		if err != nil {
 			s.fail(w, r, err)
@@ -166,7 +176,8 @@ func (s *server) listNamespaces(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(out, slices.Compare)
-	writeJSON(w, http.StatusOK, map[string]any{"namespaces": out})
+	from, to, next := pg.cut(len(out), func(i int) string { return strings.Join(out[i], unitSeparator) })
+	writeJSON(w, http.StatusOK, listNamespacesResponse{Namespaces: out[from:to], Next: next})
 }
 
 // GET /v1/namespaces/{namespace}
@@ -200,9 +211,25 @@ type tableIdent struct {
 	Name      string   `json:"name"`
 }
 
+// listNamespacesResponse and listTablesResponse are the spec's, with
+// next-page-token only while more pages remain.
+type listNamespacesResponse struct {
+	Namespaces [][]string `json:"namespaces"`
+	Next       string     `json:"next-page-token,omitempty"`
+}
+
+type listTablesResponse struct {
+	Identifiers []tableIdent `json:"identifiers"`
+	Next        string       `json:"next-page-token,omitempty"`
+}
+
 // GET /v1/namespaces/{namespace}/tables
 func (s *server) listTables(w http.ResponseWriter, r *http.Request) {
 	ns, err := pathNamespace(r)
+	var pg page
+	if err == nil {
+		pg, err = pageOf(r)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -214,7 +241,7 @@ func (s *server) listTables(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"identifiers": ids})
+		writeJSON(w, http.StatusOK, listTablesResponse{Identifiers: ids})
 		return
 	}
 	ts, err := s.resolve(r.Context(), s.readable(r.Context()), ns)
@@ -226,11 +253,12 @@ func (s *server) listTables(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, tableIdent{Namespace: ns.levels(), Name: t.Name})
 	}
 	slices.SortFunc(ids, func(a, b tableIdent) int { return strings.Compare(a.Name, b.Name) })
-	writeJSON(w, http.StatusOK, map[string]any{"identifiers": ids})
+	from, to, next := pg.cut(len(ids), func(i int) string { return ids[i].Name })
+	writeJSON(w, http.StatusOK, listTablesResponse{Identifiers: ids[from:to], Next: next})
 }
 
 // table resolves the {namespace} and {table} path parameters to a served
-// table the caller may read.
+// table the caller may read. The table is shared: never modify it.
 func (s *server) table(r *http.Request) (*registry.Table, error) {
 	ns, err := pathNamespace(r)
 	if err != nil {
@@ -247,9 +275,9 @@ func (s *server) table(r *http.Request) (*registry.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range ts {
-		if ts[i].Name == name {
-			return &ts[i], nil
+	for _, t := range ts {
+		if t.Name == name {
+			return t, nil
 		}
 	}
 	return nil, notFound(noSuchTable, "iceberg.table", "table %s.%s does not exist", ns, name)
@@ -266,10 +294,21 @@ func (s *server) tableExists(w http.ResponseWriter, r *http.Request) {
 
 // GET /v1/namespaces/{namespace}/tables/{table}: the table's current
 // metadata, unless the query policy masks or filters it for the caller.
+// The encoded answer is reused while the table's metadata location is the
+// same; its ETag is that location's, so a client that sends it back in
+// If-None-Match gets a 304 once it is authorized again. snapshots=refs is
+// answered with all snapshots, which the spec allows a client to get.
 func (s *server) loadTable(w http.ResponseWriter, r *http.Request) {
 	const op = "iceberg.loadTable"
 	ctx := r.Context()
 	t, err := s.table(r)
+	if err == nil {
+		switch snaps := r.URL.Query().Get("snapshots"); snaps {
+		case "", "all", "refs":
+		default:
+			err = errs.E(errs.Invalid, op, "snapshots=%q: want all or refs", printable(snaps))
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -289,16 +328,21 @@ func (s *server) loadTable(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	meta, err := json.Marshal(tbl.Metadata())
+	res, err := s.reads.meta.get(tbl)
 	if err != nil {
 		s.fail(w, r, errs.Wrap(errs.Internal, op, err, "encode metadata of %s", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"metadata-location": tbl.MetadataLocation(),
-		"metadata":          json.RawMessage(meta),
-		"config":            map[string]string{},
-	})
+	h := w.Header()
+	h.Set("ETag", res.etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && notModified(inm, res.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(res.body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.body)
 }
 
 // governed refuses a table the policy masks or filters for the caller: an

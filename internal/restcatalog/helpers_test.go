@@ -26,22 +26,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	cfg := platform.Defaults(t.TempDir())
-	cfg.MemoryLimit = "1GB"
-	cfg.Threads = 2
-	p, err := platform.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("platform.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("platform.Close: %v", err)
-		}
-	})
-	if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("demo.Seed: %v", err)
-	}
+	p := newPlatform(t)
 	h := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
 		Audit: p.Audit, TokenTTL: 10 * time.Minute})
 	// Every response of every test is checked against the official spec.
@@ -59,6 +44,29 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{p: p, srv: srv, base: srv.URL + "/iceberg"}
+}
+
+// newPlatform opens a real platform in a temporary directory, seeded with
+// the demo mesh at a small scale.
+func newPlatform(t testing.TB) *platform.Platform {
+	t.Helper()
+	ctx := context.Background()
+	cfg := platform.Defaults(t.TempDir())
+	cfg.MemoryLimit = "1GB"
+	cfg.Threads = 2
+	p, err := platform.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("platform.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("platform.Close: %v", err)
+		}
+	})
+	if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("demo.Seed: %v", err)
+	}
+	return p
 }
 
 // token makes a token for a principal with the given grants.

@@ -42,6 +42,13 @@ type tokenResponse struct {
 	IssuedTokenType string `json:"issued_token_type"`
 }
 
+// serverError is a 500 in the spec's OAuthError, whose error codes are the
+// token endpoint's of RFC 6749 (section 5.2): it has no server_error, so the
+// status alone says the fault is the server's.
+func serverError() *oauthError {
+	return &oauthError{code: http.StatusInternalServerError, Error: "invalid_request", Description: "internal error: try again later"}
+}
+
 func badRequest(code, desc string) *oauthError {
 	return &oauthError{code: http.StatusBadRequest, Error: code, Description: desc}
 }
@@ -92,7 +99,7 @@ func (s *server) exchange(r *http.Request) (*tokenResponse, *oauthError) {
 				Description: "invalid client credentials: client_id must be the principal's name and client_secret a valid Meshwork token of that principal"}
 		}
 		s.log.ErrorContext(r.Context(), "token exchange failed", "err", err)
-		return nil, &oauthError{code: http.StatusInternalServerError, Error: "server_error", Description: "internal error"}
+		return nil, serverError()
 	}
 	tok, issued, err := s.acc.CreateToken(r.Context(), p.Name, p.Name, p.Groups, p.Attrs, s.ttl)
 	res := "principal:" + p.Name
@@ -101,7 +108,7 @@ func (s *server) exchange(r *http.Request) (*tokenResponse, *oauthError) {
 		ev.Outcome = audit.Failed
 		s.audit.Append(ev, map[string]any{"via": "iceberg oauth"})
 		s.log.ErrorContext(r.Context(), "token exchange failed", "err", err)
-		return nil, &oauthError{code: http.StatusInternalServerError, Error: "server_error", Description: "internal error"}
+		return nil, serverError()
 	}
 	s.audit.Append(ev, map[string]any{"via": "iceberg oauth", "token": tok.ID, "ttlSeconds": int64(s.ttl.Seconds())})
 	return &tokenResponse{AccessToken: issued, TokenType: "bearer", ExpiresIn: int64(s.ttl.Seconds()),

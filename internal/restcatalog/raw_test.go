@@ -187,7 +187,7 @@ func TestBadInput(t *testing.T) {
 		{"slash", admin, "GET", "/v1/namespaces/sales%2Forders", "", "", 400, "BadRequestException", ""},
 		{"unicode", admin, "GET", "/v1/namespaces/s%C3%A4les", "", "", 400, "BadRequestException", ""},
 		{"upper case table", admin, "GET", "/v1/namespaces/sales%1Forders/tables/Orders", "", "", 400, "BadRequestException", "bad table"},
-		{"bad parent", admin, "GET", "/v1/namespaces?parent=", "", "", 400, "BadRequestException", ""},
+		{"bad parent", admin, "GET", "/v1/namespaces?parent=%1Forders", "", "", 400, "BadRequestException", "bad domain"},
 		{"no credential", "", "GET", "/v1/namespaces", "", "", 401, "NotAuthorizedException", "authentication required"},
 		{"unknown bearer", "mesh_nope", "GET", "/v1/config", "", "", 401, "NotAuthorizedException", "invalid or expired"},
 		{"expired bearer", expired, "GET", "/v1/namespaces", "", "", 401, "NotAuthorizedException", "invalid or expired"},

@@ -49,6 +49,7 @@ type server struct {
 	ttl   time.Duration
 	now   func() time.Time
 	mux   *http.ServeMux
+	reads readCache // what reads reuse across requests (tables.go)
 
 	commits *committer // nil: no commits are served
 }
