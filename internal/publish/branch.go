@@ -119,13 +119,13 @@ func (p *Publisher) PublishBranch(ctx context.Context, req BranchRequest) (*Repo
 // passed.
 func (p *Publisher) auditSnapshot(ctx context.Context, tbl *registry.Table, id lake.Ident, cur *table.Table, snap, main *table.Snapshot, rep *Report) (bool, error) {
 	const op = "publish.auditSnapshot"
-	bplan, err := p.lake.PlanScan(ctx, id, cur, snap)
+	bplan, err := p.lake.PlanScanCached(ctx, id, cur, snap)
 	if err != nil {
 		return false, err
 	}
 	inMain := map[string]bool{}
 	if main != nil {
-		mplan, err := p.lake.PlanScan(ctx, id, cur, main)
+		mplan, err := p.lake.PlanScanCached(ctx, id, cur, main)
 		if err != nil {
 			return false, err
 		}

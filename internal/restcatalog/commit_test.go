@@ -322,6 +322,29 @@ func TestCommitRefused(t *testing.T) {
 		})
 	}
 
+	t.Run("files outside the table", func(t *testing.T) {
+		seq := tbl.Metadata().LastSequenceNumber() + 1
+		for _, ml := range []string{"file:///etc/passwd", strings.Replace(tbl.Location(), "/region", "/nation", 1) + "/metadata/snap.avro"} {
+			body := fmt.Sprintf(`{"requirements":[],"updates":[{"action":"add-snapshot","snapshot":{"snapshot-id":77,"parent-snapshot-id":%d,"sequence-number":%d,"timestamp-ms":%d,"manifest-list":%q,"summary":{"operation":"append"},"schema-id":%d}},{"action":"set-snapshot-ref","ref-name":"sneaky","type":"branch","snapshot-id":77}]}`,
+				main, seq, time.Now().UnixMilli(), ml, tbl.Schema().ID)
+			r := e.do(t, pub, http.MethodPost, path, strings.NewReader(body), "Content-Type", "application/json")
+			if ie := r.icebergError(t); r.status != http.StatusBadRequest || !strings.Contains(ie.Error.Message, "outside the table's location") {
+				t.Errorf("manifest list %s: %d %s", ml, r.status, r.body)
+			}
+		}
+		unchanged(t)
+	})
+
+	t.Run("stale schema", func(t *testing.T) {
+		body := fmt.Sprintf(`{"requirements":[],"updates":[{"action":"add-snapshot","snapshot":{"snapshot-id":78,"sequence-number":%d,"timestamp-ms":%d,"manifest-list":"%s/metadata/x.avro","summary":{"operation":"append"},"schema-id":%d}},{"action":"set-snapshot-ref","ref-name":"old","type":"branch","snapshot-id":78}]}`,
+			tbl.Metadata().LastSequenceNumber()+1, time.Now().UnixMilli(), tbl.Location(), tbl.Schema().ID+1)
+		r := e.do(t, pub, http.MethodPost, path, strings.NewReader(body), "Content-Type", "application/json")
+		if ie := r.icebergError(t); r.status != http.StatusConflict || ie.Error.Type != "CommitFailedException" || !strings.Contains(ie.Error.Message, "mesh apply") {
+			t.Errorf("a snapshot of another schema: %d %s", r.status, r.body)
+		}
+		unchanged(t)
+	})
+
 	t.Run("oversized", func(t *testing.T) {
 		big := `{"requirements":[],"updates":[],"x":"` + strings.Repeat("a", 9<<20) + `"}`
 		r := e.do(t, pub, http.MethodPost, path, strings.NewReader(big), "Content-Type", "application/json")
