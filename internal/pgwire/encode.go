@@ -102,10 +102,8 @@ func appendText(dst []byte, v any, t *pgType) []byte {
 			return appendUUID(dst, x[:])
 		}
 	case oidJSON:
-		switch x := v.(type) {
-		case string:
-			return append(dst, x...)
-		case []byte:
+		// The driver decodes JSON values; a string is a JSON string.
+		if x, ok := v.([]byte); ok {
 			return append(dst, x...)
 		}
 		b, err := json.Marshal(v)
@@ -124,6 +122,11 @@ func appendText(dst []byte, v any, t *pgType) []byte {
 	case []byte:
 		if t.oid == oidText {
 			return append(dst, x...)
+		}
+	case map[string]any, []any, duckdb.Map:
+		// STRUCT, MAP and nested LIST values, and JSON read as text.
+		if b, err := json.Marshal(query.JSONValue(x, "")); err == nil {
+			return append(dst, b...)
 		}
 	}
 	return append(dst, query.Text(v, "")...)

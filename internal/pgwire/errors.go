@@ -59,7 +59,7 @@ func sqlState(err error) (code, msg string) {
 	kind, msg, _ := errs.Public(err)
 	switch kind {
 	case errs.Invalid:
-		return codeSyntax, msg
+		return invalidCode(msg), msg
 	case errs.NotFound:
 		return codeUndefinedTable, msg
 	case errs.Forbidden:
@@ -102,4 +102,32 @@ func errorResponse(err error) *pgproto3.ErrorResponse {
 
 func fatal(code, hint, format string, args ...any) *pgError {
 	return &pgError{code: code, msg: fmt.Sprintf(format, args...), hint: hint, fatal: true}
+}
+
+// invalidCode refines the code of a refused query by DuckDB's error class,
+// which the engine keeps at the start of the message.
+func invalidCode(msg string) string {
+	for _, p := range []struct{ prefix, code string }{
+		{"Conversion Error", "22P02"},
+		{"Invalid Input Error", "22P02"},
+		{"Out of Range Error", "22003"},
+		{"Binder Error: Referenced column", "42703"},
+		{"Catalog Error", codeUndefinedTable},
+		{"Not implemented Error", codeFeature},
+	} {
+		if strings.HasPrefix(msg, p.prefix) {
+			return p.code
+		}
+	}
+	if strings.Contains(msg, "Division by zero") {
+		return "22012"
+	}
+	if strings.HasPrefix(msg, "unknown table") {
+		return codeUndefinedTable
+	}
+	// The guard's refusals: what the mesh does not let anyone do.
+	if strings.HasPrefix(msg, "only SELECT") || strings.Contains(msg, "is not allowed") || strings.Contains(msg, "are not allowed") {
+		return codeForbidden
+	}
+	return codeSyntax
 }

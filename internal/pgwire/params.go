@@ -95,11 +95,12 @@ func decodeTextParam(oid uint32, s string) (any, error) {
 		}
 		return []byte(s), nil
 	case oidDate:
-		t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+		t, err := parseTimestamp(s, false)
 		if err != nil {
 			return nil, newPgError(codeInvalidText, "invalid input syntax for type date: %q", clip(s))
 		}
-		return t, nil
+		y, m, d := t.(time.Time).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	case oidTimestamp, oidTimestamptz:
 		return parseTimestamp(s, oid == oidTimestamptz)
 	}
@@ -109,7 +110,7 @@ func decodeTextParam(oid uint32, s string) (any, error) {
 }
 
 var timestampLayouts = []string{
-	"2006-01-02 15:04:05.999999999Z07:00:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999Z", "2006-01-02 15:04:05.999999999Z07:00:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07",
 	"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02",
 }
 

@@ -2,6 +2,8 @@ package query
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"database/sql/driver"
 	"strconv"
 	"strings"
@@ -82,7 +84,40 @@ func (e *Engine) Describe(ctx context.Context, sqlText string) (Description, err
 	if err != nil {
 		return Description{}, userError(qctx, err, e.timeout, e.hide, b.sensitive)
 	}
+	e.describeAliases(qctx, conn, rw.SQL, &d)
 	return d, nil
+}
+
+// describeAliases restores the type aliases a prepared statement does not
+// report (JSON is a VARCHAR with an alias) with DuckDB's DESCRIBE, which
+// names them. It needs no parameters, so it runs only without them; on any
+// failure the plain types stand.
+func (e *Engine) describeAliases(ctx context.Context, conn *sql.Conn, rewritten string, d *Description) {
+	if len(d.Params) > 0 || !slices.ContainsFunc(d.Columns, func(c Column) bool { return c.Type == "VARCHAR" }) {
+		return
+	}
+	rows, err := conn.QueryContext(ctx, "DESCRIBE "+rewritten)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	var types []string
+	for rows.Next() {
+		var name, typ string
+		var null, key, def, extra sql.NullString
+		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
+			return
+		}
+		types = append(types, typ)
+	}
+	if rows.Err() != nil || len(types) != len(d.Columns) {
+		return
+	}
+	for i, t := range types {
+		if d.Columns[i].Type == "VARCHAR" && t == "JSON" {
+			d.Columns[i].Type = t
+		}
+	}
 }
 
 // paramTypeName names a parameter's inferred type; "" when DuckDB left it open.
