@@ -3,8 +3,8 @@ package query
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"database/sql/driver"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
