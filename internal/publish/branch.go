@@ -156,7 +156,9 @@ func (p *Publisher) auditSnapshot(ctx context.Context, tbl *registry.Table, id l
 	}
 	defer conn.Close()
 	t := tableSchema(tbl)
-	probs, err := fileTypeProblems(ctx, conn, batch, t, p.lake.Location(id))
+	// main's files passed when they were published (some were adopted
+	// without field ids, read through the name mapping): check the new ones.
+	probs, err := fileTypeProblems(ctx, conn, added, t, p.lake.Location(id))
 	if err != nil {
 		return false, err
 	}
@@ -165,7 +167,10 @@ func (p *Publisher) auditSnapshot(ctx context.Context, tbl *registry.Table, id l
 		return false, nil
 	}
 	plan := &lake.Plan{Table: id, SnapshotID: snap.SnapshotID, Columns: bplan.Columns, Files: batch}
-	rel := plan.SQL()
+	rel, err := plan.Relation(ctx, conn)
+	if err != nil {
+		return false, err
+	}
 	gateStart := time.Now()
 	var total, bad int64
 	cond := requiredNull(t)

@@ -564,6 +564,36 @@ func TestCommitOutcomes(t *testing.T) {
 		}
 	})
 
+	t.Run("overwrite is judged whole", func(t *testing.T) {
+		tbl, err := cat.LoadTable(ctx, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, _ := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+		rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, sc, strings.NewReader(
+			`[{"r_regionkey": 0, "r_name": "AFRICA", "r_comment": "a"}, {"r_regionkey": 1, "r_name": "AMERICA", "r_comment": "b"}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rec.Release()
+		rdr, _ := array.NewRecordReader(sc, []arrow.Record{rec})
+		defer rdr.Release()
+		tx := tbl.NewTransactionOnBranch("audit_overwrite")
+		if err := tx.Overwrite(ctx, rdr, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Commit(ctx); err != nil {
+			t.Fatalf("commit onto a branch: %v", err)
+		}
+		rep := lastRun(t, e, region)
+		if rep.Status != publish.StatusCommitted || rep.Mode != "replace" || rep.RowsRead != 2 {
+			t.Errorf("recorded run: %+v", rep)
+		}
+		if got := e.count(t, "customers.crm.region"); got != "2" {
+			t.Errorf("Meshwork SQL counts %s regions, want 2", got)
+		}
+	})
+
 	t.Run("stale branch", func(t *testing.T) {
 		// A branch made from main; then Meshwork publishes to main.
 		main := mainOf(t, e, region)
