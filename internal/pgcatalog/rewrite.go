@@ -114,11 +114,59 @@ func rewrite(ctx context.Context, conn *sql.Conn, sqlText string, sv sessionValu
 	if err != nil {
 		return "", errs.Wrap(errs.Internal, rewriteOp, err, "encode the query")
 	}
-	var out string
-	if err := conn.QueryRowContext(ctx, `SELECT json_deserialize_sql(?::JSON)`, string(tree)).Scan(&out); err != nil {
+	// Render, and parse what was rendered again: the query that runs is
+	// checked to read nothing but the stand-ins and its own CTEs.
+	var out, again string
+	if err := conn.QueryRowContext(ctx, `SELECT s, json_serialize_sql(s)::VARCHAR FROM (SELECT json_deserialize_sql(?::JSON) AS s)`,
+		string(tree)).Scan(&out, &again); err != nil {
 		return "", dbError(ctx, err, "render the query")
 	}
+	if err := verify(again, w.ctes); err != nil {
+		return "", err
+	}
 	return out, nil
+}
+
+// verify checks a rendered query's tree: every relation is a stand-in or a CTE.
+func verify(js string, ctes map[string]bool) error {
+	dec := json.NewDecoder(strings.NewReader(js))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return errs.Wrap(errs.Internal, rewriteOp, err, "decode the rendered query")
+	}
+	var bad error
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["error"] == true {
+				bad = errs.E(errs.Internal, rewriteOp, "the rendered query does not parse")
+			}
+			if x["type"] == "BASE_TABLE" {
+				sch, cat := str(x["schema_name"]), str(x["catalog_name"])
+				ok := cat == "" && (sch == "pgc" || sch == "pgi" || sch == "" && ctes[strings.ToLower(str(x["table_name"]))])
+				if !ok && bad == nil {
+					bad = errs.E(errs.Internal, rewriteOp, "the rendered query reads %s.%s", sch, str(x["table_name"]))
+				}
+			}
+			if x["type"] == "TABLE_FUNCTION" {
+				fn, _ := x["function"].(map[string]any)
+				if !tableFuncs[strings.ToLower(str(fn["function_name"]))] && bad == nil {
+					bad = errs.E(errs.Internal, rewriteOp, "the rendered query calls a table function")
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(tree)
+	return bad
 }
 
 func dbError(ctx context.Context, err error, what string) error {
