@@ -125,6 +125,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if *pgAddr != "" {
+		pgc.Metadata = p.NewPGCatalog()
 		pg, err := p.PGWire(pgc)
 		if err != nil {
 			ln.Close()
