@@ -74,7 +74,7 @@ func (c *committer) lock(id lake.Ident) func() {
 	return m.Unlock
 }
 
-// commitPaths are the routes of commits, whose bodies may be larger.
+// commitBodyLimit is the body limit of r: larger for the commit routes.
 func commitBodyLimit(r *http.Request) int64 {
 	if r.Method != http.MethodPost {
 		return maxBody
@@ -250,9 +250,8 @@ func decodeCommit(r *http.Request, op string, v any) error {
 	return nil
 }
 
-// commitTable resolves the table named by the path or the identifier, and
-// authorizes the caller to publish it: 403 for a principal who may read
-// it but not publish.
+// writable authorizes the caller to publish into the table: 403 for a
+// principal who may read it but not publish.
 func (s *server) writable(ctx context.Context, t *registry.Table) error {
 	p, _ := access.FromContext(ctx)
 	return s.acc.Authorize(ctx, p, access.ActionPublish, access.Resource{Domain: t.Domain, Product: t.Product})
