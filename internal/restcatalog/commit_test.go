@@ -239,6 +239,30 @@ func TestCommitBranch(t *testing.T) {
 			t.Errorf("a consumer's commit: %v, want forbidden", err)
 		}
 	})
+
+	t.Run("audited", func(t *testing.T) {
+		if err := e.p.Audit.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := e.p.Audit.Since(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, ev := range evs {
+			if ev.Action != "iceberg.commit" {
+				continue
+			}
+			var d struct{ Publish string }
+			_ = json.Unmarshal(ev.Details, &d)
+			got[ev.Principal+" "+ev.Outcome+" "+d.Publish]++
+		}
+		for _, k := range []string{"customers-publisher ok published", "customers-publisher ok rejected", "customers-consumer denied "} {
+			if got[k] == 0 {
+				t.Errorf("no audit record %q among %v", k, got)
+			}
+		}
+	})
 }
 
 func TestCommitRefused(t *testing.T) {
