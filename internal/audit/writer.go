@@ -15,6 +15,10 @@ import (
 // last attempt fails the batch is logged and given up.
 var retryDelays = []time.Duration{20 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond}
 
+// batchLinger is the longest the writer waits for more records to commit
+// in the same transaction.
+const batchLinger = 2 * time.Millisecond
+
 // commitTimeout bounds one attempt to commit a batch.
 const commitTimeout = 30 * time.Second
 
@@ -42,6 +46,8 @@ func (w *writer) run(queue <-chan item) error {
 			batch = append(batch, it.rec)
 		}
 	}
+	linger := time.NewTimer(0)
+	defer linger.Stop()
 	for it := range queue {
 		add(it)
 	drain:
@@ -54,6 +60,23 @@ func (w *writer) run(queue <-chan item) error {
 				add(it)
 			default:
 				break drain
+			}
+		}
+		// Group commit: a transaction costs far more than a record, so
+		// under a stream of records (a catalog audits every table load)
+		// wait a moment for more to share it. Nobody waits for a commit
+		// but Flush, whose marker ends the wait at once.
+		linger.Reset(batchLinger)
+	wait:
+		for len(markers) == 0 && len(batch) < maxBatch {
+			select {
+			case it, ok := <-queue:
+				if !ok {
+					break wait
+				}
+				add(it)
+			case <-linger.C:
+				break wait
 			}
 		}
 		if len(batch) > 0 {
