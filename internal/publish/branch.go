@@ -25,6 +25,9 @@ const (
 	StatusStale = "stale"
 	// StatusFailed: the audit could not run; main is unchanged.
 	StatusFailed = "failed"
+	// StatusUnknown: the gates passed but the fast-forward of main failed
+	// with an unknown outcome: main may or may not be the snapshot now.
+	StatusUnknown = "unknown"
 )
 
 // BranchRequest asks to publish a snapshot that a writer committed onto a
@@ -49,7 +52,8 @@ type BranchRequest struct {
 //
 // The report says the outcome: committed (main is the snapshot now),
 // gate_failed, stale (main moved: commit again on a branch of main's
-// current snapshot) or failed. The error is set only with failed.
+// current snapshot), failed or unknown (the fast-forward's outcome). The
+// error is set only with failed and unknown.
 func (p *Publisher) PublishBranch(ctx context.Context, req BranchRequest) (*Report, error) {
 	const op = "publish.PublishBranch"
 	start := time.Now()
@@ -108,6 +112,9 @@ func (p *Publisher) PublishBranch(ctx context.Context, req BranchRequest) (*Repo
 		if errors.Is(err, lake.ErrRequirement) {
 			rep.Problems = append(rep.Problems, "main moved while the branch was audited: commit again on a branch made from main")
 			return done(StatusStale, nil, nil)
+		}
+		if errors.Is(err, lake.ErrUnknownOutcome) {
+			return done(StatusUnknown, nil, err)
 		}
 		return done(StatusFailed, nil, err)
 	}

@@ -43,8 +43,9 @@ const auditTimeout = 15 * time.Minute
 // PublishHeader tells the outcome of the gates of a commit:
 // "published; run=<id>; snapshot=<id>", "rejected; run=<id>",
 // "stale; run=<id>" (main moved: commit again on a branch of main's head),
-// "failed; run=<id>" (the audit could not run; main is unchanged) or "none"
-// (the commit added no snapshot to audit).
+// "failed; run=<id>" (the audit could not run; main is unchanged),
+// "unknown; run=<id>" (the gates passed, but whether main was moved is
+// unknown: reload the table) or "none" (the commit added no snapshot).
 const PublishHeader = "Meshwork-Publish"
 
 // The Iceberg error types of commits.
@@ -491,7 +492,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, t *registry.Tabl
 	details := map[string]any{}
 	if rep := res.report; rep != nil {
 		status := map[string]string{publish.StatusCommitted: "published", publish.StatusGateFailed: "rejected",
-			publish.StatusStale: "stale", publish.StatusFailed: "failed"}[rep.Status]
+			publish.StatusStale: "stale", publish.StatusFailed: "failed", publish.StatusUnknown: "unknown"}[rep.Status]
 		outcome = fmt.Sprintf("%s; run=%s", status, rep.RunID)
 		if rep.Status == publish.StatusCommitted {
 			outcome += fmt.Sprintf("; snapshot=%d", rep.SnapshotID)
