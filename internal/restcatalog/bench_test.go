@@ -74,6 +74,28 @@ func BenchmarkCatalog(b *testing.B) {
 	}
 }
 
+// BenchmarkLoadTableHandler is loadTable's own cost, without HTTP: the
+// handler called directly, in parallel.
+func BenchmarkLoadTableHandler(b *testing.B) {
+	p := newPlatform(b)
+	h := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
+		Audit: p.Audit, TokenTTL: 10 * time.Minute})
+	req := httptest.NewRequest(http.MethodGet, "/v1/namespaces/sales%1Forders/tables/orders", nil)
+	req.Header.Set("Authorization", "Bearer "+p.AdminSecret)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req.Clone(context.Background()))
+			if w.Code != http.StatusOK {
+				b.Errorf("loadTable: %d %s", w.Code, w.Body)
+				return
+			}
+		}
+	})
+}
+
 // drive sends b.N GETs of url from benchClients goroutines and reports the
 // median and 99th percentile latency and the requests per second, which it
 // returns.
