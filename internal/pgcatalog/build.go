@@ -134,9 +134,13 @@ func rows(database string, ts []table) []string {
 			typtype = "p"
 		}
 		byval := t.len > 0 && t.len <= 8
+		in := t.name + "in"
+		if t.category == "A" {
+			in = "array_in"
+		}
 		types = append(types, []string{n(t.oid), literal(t.name), n(oidPgCatalog), n(oidOwner), n(t.len), b(byval),
 			literal(typtype), literal(t.category), "false", "true", "','", "0", n(t.elem), n(t.array),
-			literal(t.name + "in"), literal(t.name + "out"), literal(t.name + "recv"), literal(t.name + "send"),
+			literal(in), literal(t.name + "out"), literal(t.name + "recv"), literal(t.name + "send"),
 			"'i'", "'p'", "false", "0", "-1", "0", "0", null})
 	}
 	ins("pgc.pg_type", types)
@@ -204,7 +208,7 @@ func rows(database string, ts []table) []string {
 			if c.Description != "" {
 				descs = append(descs, []string{n(rel), n(oidPgClass), n(num), literal(c.Description)})
 			}
-			var dflt string = null
+			dflt := null
 			if c.Default != nil {
 				dflt = literal(c.DefaultSQL())
 				defs = append(defs, []string{n(alloc()), n(rel), n(num), dflt})
@@ -230,7 +234,7 @@ func rows(database string, ts []table) []string {
 			case schema.Time, schema.Timestamp, schema.TimestampTZ:
 				dtp = "6"
 			}
-			var desc string = null
+			desc := null
 			if c.Description != "" {
 				desc = literal(c.Description)
 			}

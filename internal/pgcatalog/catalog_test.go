@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,9 +59,20 @@ func TestCapturedQueries(t *testing.T) {
 				if !e.cat.Handles(q) {
 					t.Errorf("Handles(%s) = false, want true", name)
 				}
-				var args []any
-				if strings.Contains(q, "$1") {
-					args = []any{int64(1700)}
+				var args []any // from "-- arg: " lines
+				for _, l := range strings.Split(q, "\n") {
+					a, ok := strings.CutPrefix(l, "-- arg: ")
+					if !ok {
+						continue
+					}
+					switch n, err := strconv.ParseInt(a, 10, 64); {
+					case err == nil:
+						args = append(args, n)
+					case a == "true" || a == "false":
+						args = append(args, a == "true")
+					default:
+						args = append(args, a)
+					}
 				}
 				cols, rows, err := e.cat.Query(ctx, q, args)
 				if err != nil {

@@ -221,6 +221,7 @@ var macroDDL = []string{
 		(SELECT oid FROM pgc.pg_type WHERE typname = x OR pgc.format_type(oid, -1) = x LIMIT 1) END`,
 	`CREATE MACRO pgc.mesh_regnamespace(x) AS CASE WHEN TRY_CAST(x AS INTEGER) IS NOT NULL THEN TRY_CAST(x AS INTEGER) ELSE
 		(SELECT oid FROM pgc.pg_namespace WHERE nspname = x LIMIT 1) END`,
+	`CREATE MACRO pgc.mesh_regproc(x) AS regexp_replace(x, '^pg_catalog\.', '')`,
 	`CREATE MACRO pgc.to_regclass(x) AS pgc.mesh_regclass(x)`,
 	`CREATE MACRO pgc.to_regtype(x) AS pgc.mesh_regtype(x)`,
 	`CREATE MACRO pgi._pg_expandarray(arr) AS unnest(list_transform(range(1, len(arr) + 1), i -> {'x': arr[i], 'n': i}))`,

@@ -79,9 +79,7 @@ func lex(s string) []token {
 		case c == '"':
 			i = quotedEnd(s, i+1, '"', false)
 			name := s[start+1 : i]
-			if strings.HasSuffix(name, `"`) {
-				name = name[:len(name)-1]
-			}
+			name = strings.TrimSuffix(name, `"`)
 			out = append(out, token{kind: tokIdent, text: s[start:i], value: strings.ReplaceAll(name, `""`, `"`), quoted: true, start: start})
 		case c == '$':
 			if tag := dollarTag(s[i:]); tag != "" {

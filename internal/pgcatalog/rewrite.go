@@ -338,6 +338,8 @@ func (w *walker) expr(x map[string]any, cls string, depth int) (r any, done bool
 				fn = "mesh_regtype"
 			case "regnamespace":
 				fn = "mesh_regnamespace"
+			case "regproc", "regprocedure":
+				fn = "mesh_regproc"
 			}
 			if fn != "" {
 				child, err := w.node(x["child"], depth+1)
@@ -506,6 +508,13 @@ func pgColumnName(e map[string]any) string {
 	case "CASE":
 		return "case"
 	case "SUBQUERY":
+		switch str(e["subquery_type"]) {
+		case "EXISTS", "NOT_EXISTS":
+			return "exists"
+		case "SCALAR":
+		default:
+			return "?column?"
+		}
 		sub, _ := e["subquery"].(map[string]any)
 		node, _ := sub["node"].(map[string]any)
 		items, _ := node["select_list"].([]any)
