@@ -43,13 +43,14 @@ type conn struct {
 	rowBuf   []byte
 
 	mu      sync.Mutex
-	running context.CancelFunc // the current query's
+	running context.CancelFunc // the latest query's
+	runID   uint64             // which query running belongs to
 	closing bool
 }
 
 func (c *conn) serve() {
 	log := c.s.log.With("remote", c.remote)
-	defer c.nc.Close()
+	defer c.nc.Close() // the socket itself, also under TLS: no close_notify to a client that may be stuck
 	admitted := c.s.admit()
 	if admitted {
 		defer c.s.release()
@@ -147,7 +148,9 @@ func (c *conn) startup(admitted bool) (string, error) {
 			if err := tc.Handshake(); err != nil {
 				return "", err
 			}
+			c.mu.Lock()
 			c.nc, c.tls = tc, true
+			c.mu.Unlock()
 			continue
 		}
 		break
@@ -282,11 +285,16 @@ func (c *conn) cancelRunning() {
 func (c *conn) queryContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(c.ctx)
 	c.mu.Lock()
+	c.runID++
+	id := c.runID
 	c.running = cancel
 	c.mu.Unlock()
 	return ctx, func() {
 		c.mu.Lock()
-		c.running = nil
+		// A suspended portal may end after a newer query started: leave that one cancelable.
+		if c.runID == id {
+			c.running = nil
+		}
 		c.mu.Unlock()
 		cancel()
 	}
@@ -298,9 +306,10 @@ func (c *conn) queryContext() (context.Context, func()) {
 func (c *conn) shutdown() {
 	c.mu.Lock()
 	c.closing = true
+	nc := c.nc
 	c.mu.Unlock()
-	c.nc.SetDeadline(time.Now())
-	c.nc.Close()
+	nc.SetDeadline(time.Now())
+	nc.Close()
 }
 
 // stopReading ends the reader goroutine.
