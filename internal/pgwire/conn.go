@@ -158,7 +158,7 @@ func (c *conn) startup(admitted bool) (string, error) {
 	user := m.params["user"]
 	c.w = newWire(deadlineWriter{c.nc, c.s.cfg.WriteTimeout})
 	if !admitted {
-		return user, fatal(codeTooManyConns, "", "sorry, too many clients already (limit %d)", c.s.cfg.MaxConns)
+		return user, fatal(codeTooManyConns, "", "sorry, too many connections (limit %d)", c.s.cfg.MaxConns)
 	}
 	if m.code&0xffff != 0 || len(m.options) > 0 {
 		// A newer minor version or protocol options: say what we speak.

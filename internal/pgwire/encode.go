@@ -153,12 +153,17 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 	if bits == 32 {
 		limit = 6
 	}
-	a := math.Abs(f)
-	exp := int(math.Floor(math.Log10(a)))
-	if exp < -4 || exp >= limit {
-		return strconv.AppendFloat(dst, f, 'e', -1, bits)
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'e', -1, bits)
+	e := start
+	for e < len(dst) && dst[e] != 'e' {
+		e++
 	}
-	return strconv.AppendFloat(dst, f, 'f', -1, bits)
+	exp, _ := strconv.Atoi(string(dst[e+1:]))
+	if exp < -4 || exp >= limit {
+		return dst
+	}
+	return strconv.AppendFloat(dst[:start], f, 'f', -1, bits)
 }
 
 func appendDecimal(dst []byte, d duckdb.Decimal) []byte {
@@ -283,7 +288,7 @@ func appendInterval(dst []byte, iv duckdb.Interval) []byte {
 		}
 		dst = strconv.AppendInt(dst, n, 10)
 		dst = append(dst, ' ')
-		if n == 1 || n == -1 {
+		if n == 1 {
 			dst = append(dst, one...)
 		} else {
 			dst = append(dst, many...)

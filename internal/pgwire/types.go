@@ -134,11 +134,5 @@ func paramType(duck string) uint32 {
 	if duck == "" {
 		return oidText
 	}
-	t := typeOf(duck)
-	switch t.oid {
-	case oidNumeric, oidJSON:
-		// Clients send these as text; DuckDB casts the string.
-		return t.oid
-	}
-	return t.oid
+	return typeOf(duck).oid
 }
