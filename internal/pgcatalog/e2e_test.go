@@ -21,13 +21,6 @@ import (
 // catalog, as mesh serve --pg-addr does, and returns its host and port.
 func (e *env) wire(t *testing.T) (host, port string) {
 	t.Helper()
-	if _, ok := e.tokens["admin"]; !ok {
-		_, secret, err := e.p.Access.CreateToken(context.Background(), "test", "admin", nil, nil, 0)
-		if err != nil {
-			t.Fatalf("CreateToken admin: %v", err)
-		}
-		e.tokens["admin"] = secret
-	}
 	srv, err := e.p.PGWire(platform.PGWireConfig{Metadata: e.cat})
 	if err != nil {
 		t.Fatalf("PGWire: %v", err)
