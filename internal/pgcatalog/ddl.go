@@ -95,6 +95,12 @@ var catalogDDL = []string{
 	`CREATE VIEW pgc.pg_tables AS SELECT n.nspname AS schemaname, c.relname AS tablename, 'mesh' AS tableowner,
 		CAST(NULL AS VARCHAR) AS tablespace, c.relhasindex AS hasindexes, false AS hasrules, false AS hastriggers,
 		false AS rowsecurity FROM pgc.pg_class c JOIN pgc.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'`,
+	`CREATE VIEW pgc.pg_stat_user_tables AS SELECT c.oid AS relid, n.nspname AS schemaname, c.relname,
+		CAST(0 AS BIGINT) AS seq_scan, CAST(0 AS BIGINT) AS n_live_tup, CAST(0 AS BIGINT) AS n_dead_tup,
+		CAST(NULL AS TIMESTAMPTZ) AS last_analyze, CAST(NULL AS TIMESTAMPTZ) AS last_autoanalyze
+		FROM pgc.pg_class c JOIN pgc.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+	`CREATE VIEW pgc.pg_stat_all_tables AS SELECT * FROM pgc.pg_stat_user_tables`,
 	`CREATE VIEW pgc.pg_views AS SELECT CAST(NULL AS VARCHAR) AS schemaname, CAST(NULL AS VARCHAR) AS viewname,
 		CAST(NULL AS VARCHAR) AS viewowner, CAST(NULL AS VARCHAR) AS definition WHERE false`,
 	`CREATE VIEW pgc.pg_matviews AS SELECT CAST(NULL AS VARCHAR) AS schemaname, CAST(NULL AS VARCHAR) AS matviewname,
