@@ -113,6 +113,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			p.paramOIDs = append(p.paramOIDs, paramType(t))
 		}
 	case stmtMeta:
+		// Catalog queries take their parameters as text.
 		n := countParams(st.sql)
 		for i := 0; i < n; i++ {
 			p.paramOIDs = append(p.paramOIDs, oidText)

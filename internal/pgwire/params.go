@@ -103,6 +103,16 @@ func decodeTextParam(oid uint32, s string) (any, error) {
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	case oidTimestamp, oidTimestamptz:
 		return parseTimestamp(s, oid == oidTimestamptz)
+	case 0:
+		// A parameter of open type takes its value's type, as a literal
+		// would: 3 is a number, 'x' a string.
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i, nil
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && strings.ContainsAny(s, ".eE") && !strings.ContainsAny(s, "iInN") {
+			return f, nil
+		}
+		return s, nil
 	}
 	// numeric, uuid, text and the rest: DuckDB casts the string to the
 	// parameter's type, so precision is never lost on the way.
@@ -197,7 +207,9 @@ func decodeBinaryParam(oid uint32, b []byte) (any, error) {
 			return nil, bad("numeric")
 		}
 		return s, nil
-	case oidText, oidVarchar, oidBPChar, oidName, oidJSON, oidUnknown, 0:
+	case 0:
+		return decodeTextParam(0, string(b))
+	case oidText, oidVarchar, oidBPChar, oidName, oidJSON, oidUnknown:
 		return string(b), nil
 	case oidJSONB:
 		if len(b) > 0 && b[0] == 1 {

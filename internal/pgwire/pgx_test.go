@@ -176,6 +176,8 @@ func TestParameters(t *testing.T) {
 		{"SELECT octet_length($1::BLOB)", []byte{1, 2, 3}, "3"},
 		{"SELECT $1::UUID", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
 		{"SELECT $1::VARCHAR IS NULL", nil, "true"},
+		{"SELECT count(*) FROM customers.crm.nation WHERE n_nationkey % $1 = 0", 5, "5"},
+		{"SELECT $1 || 'b'", "a", "ab"},
 		{"SELECT count(*) FROM customers.crm.customer WHERE c_name = $1", "x' OR '1'='1", "0"},
 	}
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
@@ -402,11 +404,68 @@ func TestAuth(t *testing.T) {
 func TestConnectionLimit(t *testing.T) {
 	s := startServer(t, func(c *pgwire.Config) { c.MaxConns = 2 })
 	ctx := context.Background()
+	first := s.connect(t, "analyst")
 	s.connect(t, "analyst")
-	s.connect(t, "analyst")
-	_, err := pgx.Connect(ctx, s.dsn("analyst"))
-	if sqlState(err) != "53300" || !strings.Contains(err.Error(), "limit 2") {
-		t.Fatalf("third connection = %v, want SQLSTATE 53300 naming the limit", err)
+	for i := 0; i < 5; i++ {
+		_, err := pgx.Connect(ctx, s.dsn("analyst"))
+		if sqlState(err) != "53300" || !strings.Contains(err.Error(), "limit 2") {
+			t.Fatalf("connection over the limit = %v, want SQLSTATE 53300 naming the limit", err)
+		}
+	}
+	// A cancel request still gets through when the server is full.
+	if err := first.PgConn().CancelRequest(ctx); err != nil {
+		t.Errorf("CancelRequest at the limit: %v", err)
+	}
+	// A slot frees when a client leaves (the server notices asynchronously).
+	first.Close(ctx)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := pgx.Connect(ctx, s.dsn("analyst"))
+		if err == nil {
+			c.Close(ctx)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection after a client left: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestConcurrent runs queries on several connections at once.
+func TestConcurrent(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	const q = "SELECT count(*), sum(l_quantity) FROM sales.orders.lineitem WHERE l_orderkey % $1 = 0"
+	want := engineRows(t, "analyst", strings.ReplaceAll(q, "$1", "3"))
+	errc := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			c, err := pgx.Connect(ctx, s.dsn("analyst"))
+			if err != nil {
+				errc <- err
+				return
+			}
+			defer c.Close(ctx)
+			for j := 0; j < 5; j++ {
+				var n int64
+				var sum string
+				if err := c.QueryRow(ctx, strings.Replace(q, "sum(l_quantity)", "sum(l_quantity)::VARCHAR", 1), 3).Scan(&n, &sum); err != nil {
+					errc <- err
+					return
+				}
+				if fmt.Sprint(n) != want[0][0] {
+					errc <- fmt.Errorf("count = %d, want %s", n, want[0][0])
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
 	}
 }
 

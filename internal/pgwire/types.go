@@ -129,10 +129,12 @@ func decimalPS(u string) (p, s int, ok bool) {
 }
 
 // paramType maps the type DuckDB inferred for a parameter to the OID the
-// client is told; a parameter whose type is open is text, as in PostgreSQL.
+// client is told. A parameter whose type DuckDB left open is described as
+// unspecified (0): clients then send text, and the value's own type is
+// inferred from it (see decodeTextParam).
 func paramType(duck string) uint32 {
 	if duck == "" {
-		return oidText
+		return 0
 	}
 	return typeOf(duck).oid
 }

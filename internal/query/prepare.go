@@ -73,19 +73,60 @@ func (e *Engine) Describe(ctx context.Context, sqlText string) (Description, err
 			if err != nil {
 				return err
 			}
-			ti, err := s.ColumnTypeInfo(i)
-			if err != nil {
-				return err
+			typ := ""
+			// A parameter whose type DuckDB cannot infer leaves every
+			// column's type open until values are bound.
+			if ti, err := s.ColumnTypeInfo(i); err == nil {
+				typ = TypeName(ti)
 			}
-			d.Columns = append(d.Columns, Column{Name: name, Type: TypeName(ti)})
+			d.Columns = append(d.Columns, Column{Name: name, Type: typ})
 		}
 		return nil
 	})
 	if err != nil {
 		return Description{}, userError(qctx, err, e.timeout, e.hide, b.sensitive)
 	}
+	if slices.ContainsFunc(d.Columns, func(c Column) bool { return c.Type == "" }) {
+		if err := e.describeOpen(qctx, conn, rw.SQL, &d); err != nil {
+			return Description{}, userError(qctx, err, e.timeout, e.hide, b.sensitive)
+		}
+	}
 	e.describeAliases(qctx, conn, rw.SQL, &d)
 	return d, nil
+}
+
+// describeOpen types the columns of a statement whose parameters are open
+// by running it on no rows with every parameter NULL: the types a client is
+// told then are those of that run (an untyped parameter is sent as its
+// value's type when the statement runs for real).
+func (e *Engine) describeOpen(ctx context.Context, conn *sql.Conn, rewritten string, d *Description) error {
+	// Open parameters are text first, as in PostgreSQL ($1 || 'b' is a
+	// string); where text does not bind ($1 + 1), NULL.
+	args := make([]any, len(d.Params))
+	for i, p := range d.Params {
+		if p == "" {
+			args[i] = ""
+		}
+	}
+	q := "SELECT * FROM (" + rewritten + ") LIMIT 0"
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		rows, err = conn.QueryContext(ctx, q, make([]any, len(d.Params))...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	// The prepared statement's columns are placeholders then: take all.
+	d.Columns = d.Columns[:0]
+	for _, t := range types {
+		d.Columns = append(d.Columns, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
+	}
+	return rows.Err()
 }
 
 // describeAliases restores the type aliases a prepared statement does not
