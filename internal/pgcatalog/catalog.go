@@ -293,16 +293,17 @@ func (c *Catalog) acquire(ctx context.Context, ts []table) (*set, error) {
 			// Built without the caller's deadline: others may wait for it.
 			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
+			start := time.Now()
 			db, err := open(bctx, c.c.Database, ts)
 			c.mu.Lock()
 			s.db, s.err = db, err
-			if err != nil {
-				if c.sets[key] == s {
-					delete(c.sets, key)
-				}
-				c.log.Error("build the catalog", "err", err)
+			if err != nil && c.sets[key] == s {
+				delete(c.sets, key) // the callers get the error; the next one tries again
 			}
 			c.mu.Unlock()
+			if err == nil {
+				c.log.Debug("built a catalog", "tables", len(ts), "took", time.Since(start))
+			}
 			close(s.ready)
 		}()
 	}
