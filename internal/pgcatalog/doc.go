@@ -22,6 +22,22 @@
 // timestamp with time zone, ...), and contract descriptions are comments.
 // Primary keys appear as a primary key constraint and its unique index.
 //
+// psql reads a three-part pattern as database.schema.table, so there
+// \d "sales.orders".orders names a table (\d sales.orders.orders does not).
+//
+// # What is answered
+//
+// Tested with the real clients' own query texts (testdata/queries): psql 15's
+// \dt, \d, \d table, \d+ table, \dn, \l, \dv, \di, \df; pgjdbc 42.5's
+// getSchemas, getTables, getColumns, getPrimaryKeys and its TypeInfoCache
+// lookups; pgx 5's LoadType lookups; information_schema.tables, columns,
+// schemata, table_constraints and key_column_usage; pg_roles, pg_user,
+// pg_settings, pg_database, pg_tables, pg_indexes, pg_stat_user_tables; and
+// version(), current_database(), current_user, current_setting(),
+// set_config(), has_*_privilege(), format_type(), col_description() and
+// friends. A query that names both the catalog and mesh tables is refused;
+// a query with neither is not claimed (Handles) and goes to the engine.
+//
 // # How
 //
 // Each set of visible tables (principals who may read the same tables share
