@@ -462,7 +462,8 @@ func appendBinary(dst []byte, v any, t *pgType) ([]byte, error) {
 			return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), nil
 		}
 	case oidNumeric:
-		return appendBinaryNumeric(dst, appendText(nil, v, t))
+		var buf [64]byte
+		return appendBinaryNumeric(dst, appendText(buf[:0], v, t))
 	case oidBytea:
 		if b, ok := v.([]byte); ok {
 			return append(dst, b...), nil
@@ -470,8 +471,7 @@ func appendBinary(dst []byte, v any, t *pgType) ([]byte, error) {
 	case oidDate:
 		if tm, ok := v.(time.Time); ok {
 			y, m, d := tm.Date()
-			days := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(pgEpoch).Hours() / 24
-			return binary.BigEndian.AppendUint32(dst, uint32(int32(math.Round(days)))), nil
+			return binary.BigEndian.AppendUint32(dst, uint32(int32(daysSinceEpoch(y, m, d)))), nil
 		}
 	case oidTime:
 		if tm, ok := v.(time.Time); ok {
@@ -558,39 +558,59 @@ func appendBinaryArray(dst []byte, xs []any, t *pgType) ([]byte, error) {
 }
 
 // appendBinaryNumeric encodes a decimal string ("-12.340", "NaN") as
-// PostgreSQL's binary numeric: base-10000 digits, weight, sign, scale.
+// PostgreSQL's binary numeric: base-10000 digits, weight, sign, scale. It
+// allocates nothing for the decimals of a table's columns.
 func appendBinaryNumeric(dst []byte, text []byte) ([]byte, error) {
-	s := string(text)
-	if s == "NaN" {
+	if string(text) == "NaN" {
 		return append(dst, 0, 0, 0, 0, 0xC0, 0, 0, 0), nil
 	}
 	sign := uint16(0)
-	if strings.HasPrefix(s, "-") {
-		sign, s = 0x4000, s[1:]
+	if len(text) > 0 && text[0] == '-' {
+		sign, text = 0x4000, text[1:]
 	}
-	intPart, frac, _ := strings.Cut(s, ".")
-	if strings.ContainsAny(s, "eE") || intPart == "" && frac == "" {
-		return dst, fmt.Errorf("cannot encode %q as numeric", text)
-	}
-	for _, c := range intPart + frac {
-		if c < '0' || c > '9' {
-			return dst, fmt.Errorf("cannot encode %q as numeric", text)
+	ip, fp := text, []byte(nil)
+	for i, c := range text {
+		if c == '.' {
+			ip, fp = text[:i], text[i+1:]
+			break
 		}
 	}
-	dscale := len(frac)
-	if pad := (4 - len(intPart)%4) % 4; pad > 0 {
-		intPart = strings.Repeat("0", pad) + intPart
+	if len(ip)+len(fp) == 0 || len(fp) > 0x3fff {
+		return dst, fmt.Errorf("cannot encode %q as numeric", text)
 	}
-	if pad := (4 - len(frac)%4) % 4; pad > 0 {
-		frac += strings.Repeat("0", pad)
+	for _, part := range [2][]byte{ip, fp} {
+		for _, c := range part {
+			if c < '0' || c > '9' {
+				return dst, fmt.Errorf("cannot encode %q as numeric", text)
+			}
+		}
 	}
-	all := intPart + frac
-	groups := make([]uint16, 0, len(all)/4)
-	for i := 0; i < len(all); i += 4 {
-		n, _ := strconv.Atoi(all[i : i+4])
-		groups = append(groups, uint16(n))
+	lead := (4 - len(ip)%4) % 4
+	intGroups := (lead + len(ip)) / 4
+	total := intGroups + (len(fp)+3)/4
+	digit := func(i int) uint16 {
+		i -= lead
+		if i < 0 {
+			return 0
+		}
+		if i < len(ip) {
+			return uint16(ip[i] - '0')
+		}
+		if i -= len(ip); i < len(fp) {
+			return uint16(fp[i] - '0')
+		}
+		return 0
 	}
-	weight := len(intPart)/4 - 1
+	var gbuf [32]uint16
+	groups := gbuf[:0]
+	for g := 0; g < total; g++ {
+		v := uint16(0)
+		for k := 0; k < 4; k++ {
+			v = v*10 + digit(g*4+k)
+		}
+		groups = append(groups, v)
+	}
+	weight := intGroups - 1
 	for len(groups) > 0 && groups[0] == 0 {
 		groups = groups[1:]
 		weight--
@@ -604,9 +624,28 @@ func appendBinaryNumeric(dst []byte, text []byte) ([]byte, error) {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(groups)))
 	dst = binary.BigEndian.AppendUint16(dst, uint16(int16(weight)))
 	dst = binary.BigEndian.AppendUint16(dst, sign)
-	dst = binary.BigEndian.AppendUint16(dst, uint16(dscale))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(fp)))
 	for _, g := range groups {
 		dst = binary.BigEndian.AppendUint16(dst, g)
 	}
 	return dst, nil
+}
+
+// daysSinceEpoch counts days from 2000-01-01 to y-m-d (proleptic Gregorian),
+// with integer arithmetic only: dates are a hot path of large results.
+func daysSinceEpoch(y int, m time.Month, d int) int64 {
+	// Howard Hinnant's days_from_civil.
+	yy := int64(y)
+	if m <= 2 {
+		yy--
+	}
+	era := yy / 400
+	if yy < 0 && yy%400 != 0 {
+		era--
+	}
+	yoe := yy - era*400
+	mp := (int64(m) + 9) % 12
+	doy := (153*mp+2)/5 + int64(d) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468 - 10957
 }

@@ -101,3 +101,17 @@ func FuzzNumeric(f *testing.F) {
 		}
 	})
 }
+
+func TestDaysSinceEpoch(t *testing.T) {
+	for _, d := range []time.Time{
+		time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-400, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		want := d.Unix()/86400 - 10957 // exact: every date is at midnight UTC
+		if got := daysSinceEpoch(d.Date()); got != want {
+			t.Errorf("daysSinceEpoch(%s) = %d, want %d", d.Format("2006-01-02"), got, want)
+		}
+	}
+}
