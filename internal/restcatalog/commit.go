@@ -148,6 +148,10 @@ var managed = map[string]string{
 	table.UpdateRemoveEncryptionKey:       "encryption keys are managed by Meshwork",
 }
 
+// meshworkSummary prefixes the snapshot summary properties Meshwork's
+// publishes write.
+const meshworkSummary = "meshwork."
+
 const toBranch = "write to a branch (iceberg-go: Table.NewTransactionOnBranch; Spark: the branch_<name> table or spark.wap.branch); Meshwork publishes main after the gates pass"
 
 // parseCommit checks a commit's requirements and updates: unknown types
@@ -187,8 +191,9 @@ func parseCommit(c commitRequest, name string) (*commitPlan, error) {
 			Type       string `json:"type"`
 			SnapshotID *int64 `json:"snapshot-id"`
 			Snapshot   *struct {
-				SnapshotID *int64 `json:"snapshot-id"`
-				SchemaID   *int   `json:"schema-id"`
+				SnapshotID *int64            `json:"snapshot-id"`
+				SchemaID   *int              `json:"schema-id"`
+				Summary    map[string]string `json:"summary"`
 			} `json:"snapshot"`
 		}
 		if err := json.Unmarshal(raw, &w); err != nil {
@@ -201,6 +206,13 @@ func parseCommit(c commitRequest, name string) (*commitPlan, error) {
 			}
 			if plan.added != nil {
 				return nil, errs.E(errs.Invalid, op, "a commit of %s may add one snapshot, onto one branch", name)
+			}
+			for k := range w.Snapshot.Summary {
+				// Meshwork reads its own properties back (a publish's
+				// idempotency key and run id): a writer may not forge them.
+				if strings.HasPrefix(strings.ToLower(k), meshworkSummary) {
+					return nil, errs.E(errs.Invalid, op, "update %d of %s: the snapshot's summary property %q is reserved for Meshwork's own publishes (%s*)", i, name, printable(k), meshworkSummary)
+				}
 			}
 			plan.added, plan.schema = w.Snapshot.SnapshotID, w.Snapshot.SchemaID
 		case table.UpdateSetSnapshotRef:
