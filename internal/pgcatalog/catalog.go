@@ -21,9 +21,11 @@ type Tables interface {
 	Tables(ctx context.Context, domain, product string) ([]registry.Table, error)
 }
 
-// Governor says which products the caller (carried by ctx) may read.
+// Governor says what the caller (carried by ctx) may read: products, and
+// then each table, which a query policy may still deny.
 type Governor interface {
 	Readable(ctx context.Context, domain, product string) error
+	Govern(ctx context.Context, tbl *registry.Table) (query.Governance, error)
 }
 
 // Config configures a Catalog.
@@ -237,6 +239,11 @@ func (c *Catalog) visible(ctx context.Context) ([]table, error) {
 		}
 		def := defaultMajor(group)
 		for _, t := range group {
+			if ok, err := governed(ctx, c.c.Gov, t); err != nil {
+				return nil, err
+			} else if !ok {
+				continue
+			}
 			sch := t.Domain + "." + t.Product
 			if t != def {
 				sch += "@v" + strconv.Itoa(t.Major)
@@ -251,12 +258,30 @@ func (c *Catalog) visible(ctx context.Context) ([]table, error) {
 			return nil, err
 		}
 		if ok {
+			ok, err = governed(ctx, c.c.Gov, query.AuditTableDef())
+			if err != nil {
+				return nil, err
+			}
+		}
+		if ok {
 			a := query.AuditTableDef()
 			out = append(out, table{schema: a.Domain + "." + a.Product, name: a.Name,
 				comment: "The platform's audit log", def: a.Def.Schema, stamp: "audit"})
 		}
 	}
 	return out, nil
+}
+
+// governed reports whether the query policy lets the caller read tbl.
+func governed(ctx context.Context, g Governor, tbl *registry.Table) (bool, error) {
+	_, err := g.Govern(ctx, tbl)
+	switch {
+	case err == nil:
+		return true, nil
+	case errs.Is(err, errs.Forbidden):
+		return false, nil
+	}
+	return false, err
 }
 
 func defaultMajor(group []*registry.Table) *registry.Table {

@@ -10,7 +10,7 @@ import (
 // holds fewer sets than there are, evicts: each still sees only its tables.
 func TestQueryConcurrent(t *testing.T) {
 	c := fakeCatalog(t)
-	want := map[string]int64{"admin": 3, "sales": 2, "hr": 1, "nobody": 0}
+	want := map[string]int64{"admin": 4, "sales": 2, "hr": 1, "nobody": 0}
 	var wg sync.WaitGroup
 	errc := make(chan error, 64)
 	for p, n := range want {

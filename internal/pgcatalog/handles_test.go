@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
 	"github.com/meshwork/meshwork/internal/schema"
 )
@@ -61,6 +62,17 @@ func (domainGov) Readable(ctx context.Context, domain, _ string) error {
 	return errs.E(errs.Forbidden, "test", "no")
 }
 
+// Govern denies the table "secret" to everyone but admin, as a query policy may.
+func (g domainGov) Govern(ctx context.Context, tbl *registry.Table) (query.Governance, error) {
+	if err := g.Readable(ctx, tbl.Domain, tbl.Product); err != nil {
+		return query.Governance{}, err
+	}
+	if p, _ := access.FromContext(ctx); tbl.Name == "secret" && p.Name != "admin" {
+		return query.Governance{}, errs.E(errs.Forbidden, "test", "denied by policy")
+	}
+	return query.Governance{}, nil
+}
+
 func fakeCatalog(t testing.TB) *Catalog {
 	t.Helper()
 	col := func(n string, k schema.Kind) schema.Column { return schema.Column{Name: n, Type: schema.Type{Kind: k}} }
@@ -73,6 +85,7 @@ func fakeCatalog(t testing.TB) *Catalog {
 		tbl("sales", "orders", "orders", 2, "active", col("id", schema.Long), col("note", schema.String)),
 		tbl("hr", "people", "staff", 1, "active", col("salary", schema.Double)),
 		tbl("hr", "people", "gone", 1, "retired", col("x", schema.Int)),
+		tbl("hr", "people", "secret", 1, "active", col("x", schema.Int)),
 	}, Gov: domainGov{}, CacheSize: 2})
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -90,7 +103,7 @@ func TestQueryVisibility(t *testing.T) {
 		who  string
 		want string
 	}{
-		{"admin", "hr.people|staff,sales.orders@v1|orders,sales.orders|orders"},
+		{"admin", "hr.people|secret,hr.people|staff,sales.orders@v1|orders,sales.orders|orders"},
 		{"sales", "sales.orders@v1|orders,sales.orders|orders"},
 		{"hr", "hr.people|staff"},
 		{"nobody", ""},
