@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -145,12 +146,23 @@ func (l *Lake) Stage(tbl *table.Table, updates []table.Update) (*table.Table, er
 // InTable reports whether uri names a file under the table's own location:
 // a commit may only reference files of its table (never another table's,
 // which its committer might not be allowed to read).
+//
+// Both the URI as written (how Meshwork's reads name the file) and its
+// percent-decoded path (how iceberg-go and other engines open it) must be
+// under the location: "%2e%2e" is ".." to a reader.
 func (l *Lake) InTable(id Ident, uri string) bool {
-	if !strings.HasPrefix(uri, "file://") {
+	p, ok := strings.CutPrefix(uri, "file://")
+	if !ok {
 		return false
 	}
-	p := filepath.Clean(strings.TrimPrefix(uri, "file://"))
-	return strings.HasPrefix(p, l.Location(id)+string(filepath.Separator))
+	u, err := url.Parse(uri)
+	if err != nil || u.Host != "" || u.Opaque != "" {
+		return false
+	}
+	under := func(p string) bool {
+		return strings.HasPrefix(filepath.Clean(p), l.Location(id)+string(filepath.Separator))
+	}
+	return under(p) && under(u.Path)
 }
 
 // refresh reloads the table after a commit of this process. If that fails
