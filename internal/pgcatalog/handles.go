@@ -23,6 +23,10 @@ var catalogFuncs = map[string]bool{
 	"inet_server_addr": true, "inet_server_port": true, "txid_current": true,
 }
 
+// dataFuncs are pg_ functions about values, not the catalog: a query over
+// mesh tables may call them.
+var dataFuncs = map[string]bool{"pg_typeof": true, "pg_column_size": true, "pg_sleep": true}
+
 // catalogWords are bare words that read the session: SELECT current_user.
 var catalogWords = map[string]bool{
 	"current_user": true, "session_user": true, "current_catalog": true, "current_role": true, "current_schema": true,
@@ -52,7 +56,7 @@ func name(sqlText string) naming {
 			if m := meshName(ts, i); m != "" && n.mesh == "" {
 				n.mesh = m
 			}
-		case call && (catalogFuncs[v] || strings.HasPrefix(v, "pg_") && !t.quoted):
+		case call && (catalogFuncs[v] || strings.HasPrefix(v, "pg_") && !t.quoted && !dataFuncs[v]):
 			n.catalog = true
 		case !call && !t.quoted && catalogWords[v]:
 			n.catalog = true

@@ -38,6 +38,7 @@ func TestHandles(t *testing.T) {
 		{"SELECT pg_class FROM sales.orders.orders", false}, // a column, not in FROM
 		{"SELECT o.version FROM sales.orders.orders o", false},
 		{"BEGIN", false},
+		{"SELECT pg_typeof(o_orderkey) FROM sales.orders.orders", false},
 		{"SELECT * FROM pg_class JOIN sales.orders.orders o ON true", true}, // mixed: claimed, then refused
 	}
 	for _, tt := range tests {
