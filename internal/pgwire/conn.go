@@ -68,6 +68,10 @@ func (c *conn) serve() {
 	c.closePortals()
 	c.rd.stopReading()
 	switch {
+	case errors.Is(err, errShutdown):
+		c.w.send(errorResponse(fatal(codeAdminShutdown, "", "terminating connection due to administrator command")))
+		c.w.flush()
+		log.Debug("connection closed by the server's shutdown")
 	case err == nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		log.Debug("connection closed")
 	default:
@@ -177,7 +181,15 @@ func (c *conn) startup(admitted bool) (string, error) {
 	}
 	ctx, end := context.WithCancel(c.s.ctx)
 	c.s.wg.Add(1)
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		end()
+		c.s.wg.Done()
+		return user, fatal(codeAdminShutdown, "", "the server is shutting down")
+	}
 	c.rd = newConnReader(c.nc, func() { end(); c.s.wg.Done() })
+	c.mu.Unlock()
 	c.be = pgproto3.NewBackend(c.rd, io.Discard)
 	c.be.SetMaxBodyLen(maxMessageLen)
 	if err := c.be.SetAuthType(pgproto3.AuthTypeCleartextPassword); err != nil {
@@ -262,7 +274,7 @@ func (c *conn) receiveError(err error) error {
 		return fatal(codeProtocol, "", "message of %d bytes is larger than the limit of %d bytes", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.Is(err, io.ErrClosedPipe):
 		return io.EOF
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, errShutdown):
 		return err
 	}
 	return fatal(codeProtocol, "", "invalid frontend message: %s", clip(err.Error()))
@@ -303,25 +315,38 @@ func (c *conn) queryContext() (context.Context, func()) {
 // shutdown ends the connection from outside (Server.Close): running
 // queries are canceled through the server's context; the socket is closed
 // so that a blocked read or write returns.
+//
+// An authenticated connection is asked to end: its next read fails, and it
+// tells the client why (57P01) before closing. forceClose is for those
+// that do not end in time.
 func (c *conn) shutdown() {
 	c.mu.Lock()
 	c.closing = true
+	nc, rd := c.nc, c.rd
+	c.mu.Unlock()
+	if rd == nil {
+		nc.SetDeadline(time.Now())
+		nc.Close()
+		return
+	}
+	rd.stopReading()
+}
+
+func (c *conn) forceClose() {
+	c.mu.Lock()
 	nc := c.nc
 	c.mu.Unlock()
 	nc.SetDeadline(time.Now())
 	nc.Close()
 }
 
-// stopReading ends the reader goroutine.
+// stopReading ends the connection's reads, and the reader goroutine once
+// the socket has something to say or is closed.
 func (r *connReader) stopReading() {
 	if r == nil {
 		return
 	}
-	select {
-	case <-r.stop:
-	default:
-		close(r.stop)
-	}
+	r.once.Do(func() { close(r.stop) })
 }
 
 // timeout is the query timeout of the session (statement_timeout), 0 for the engine's.

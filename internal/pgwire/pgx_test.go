@@ -544,3 +544,30 @@ func readPage(t *testing.T, fe *pgproto3.Frontend) (rows []string, suspended boo
 		}
 	}
 }
+
+// TestShutdown checks Close ends running queries and idle connections,
+// telling the clients why, and returns.
+func TestShutdown(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	idle := s.connect(t, "analyst")
+	busy := s.connect(t, "analyst")
+	errc := make(chan error, 1)
+	go func() {
+		_, err := busy.Exec(ctx, slowQuery)
+		errc <- err
+	}()
+	if err := s.srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := <-errc; err == nil {
+		t.Error("the running query survived Close")
+	}
+	_, err := idle.Exec(ctx, "SELECT 1")
+	if err == nil {
+		t.Fatal("an idle connection survived Close")
+	}
+	if code := sqlState(err); code != "" && code != "57P01" {
+		t.Errorf("idle connection after Close = %v, want 57P01 or a closed connection", err)
+	}
+}

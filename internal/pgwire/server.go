@@ -175,7 +175,20 @@ func (s *Server) Close() error {
 	for _, c := range conns {
 		c.shutdown()
 	}
-	s.wg.Wait()
+	done := make(chan struct{})
+	go func() { // exits when the last connection has
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		// Clients that do not read their last messages: cut them off.
+		for _, c := range conns {
+			c.forceClose()
+		}
+		<-done
+	}
 	return nil
 }
 

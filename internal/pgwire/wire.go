@@ -3,8 +3,10 @@ package pgwire
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -14,6 +16,7 @@ import (
 // learns at once when the client goes away, even in the middle of a query
 // that has not sent anything yet. At most a few chunks are read ahead.
 type connReader struct {
+	once   sync.Once
 	chunks chan []byte
 	cur    []byte
 	err    error         // why the socket ended; set before chunks is closed
@@ -55,7 +58,13 @@ func (r *connReader) run(c net.Conn, onGone func()) {
 
 func (r *connReader) Read(p []byte) (int, error) {
 	if len(r.cur) == 0 {
-		b, ok := <-r.chunks
+		var b []byte
+		var ok bool
+		select {
+		case b, ok = <-r.chunks:
+		case <-r.stop:
+			return 0, errShutdown
+		}
 		if !ok {
 			if r.err == nil {
 				return 0, io.EOF
@@ -68,6 +77,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 	r.cur = r.cur[n:]
 	return n, nil
 }
+
+// errShutdown ends a connection's reads when the server closes.
+var errShutdown = errors.New("pgwire: server shutting down")
 
 // deadlineWriter bounds each write, so a client that stops reading cannot
 // hold a query (and its engine connection) forever.
