@@ -75,6 +75,13 @@ func (s *Store) Authenticate(ctx context.Context, bearer string) (Principal, err
 }
 
 func (s *Store) authenticateToken(ctx context.Context, secret string) (Principal, error) {
+	e, err := s.lookupToken(ctx, secret)
+	return e.p, err
+}
+
+// lookupToken authenticates the API token secret and returns what is known
+// of it.
+func (s *Store) lookupToken(ctx context.Context, secret string) (cachedToken, error) {
 	const op = "access.Authenticate"
 	key := sha256.Sum256([]byte(secret))
 	// The generation is read before the database, so that an entry read
@@ -83,9 +90,9 @@ func (s *Store) authenticateToken(ctx context.Context, secret string) (Principal
 	if e, ok := s.tokens.get(key, gen, now); ok {
 		if expired(e.expires, now) {
 			s.log.DebugContext(ctx, "expired API token", "token", e.id)
-			return Principal{}, unauthenticated(op)
+			return cachedToken{}, unauthenticated(op)
 		}
-		return e.p, nil
+		return e, nil
 	}
 	var (
 		id, name, groups, attrs string
@@ -96,29 +103,30 @@ func (s *Store) authenticateToken(ctx context.Context, secret string) (Principal
 		Scan(&id, &exp, &revoked, &name, &groups, &attrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.log.DebugContext(ctx, "unknown API token")
-		return Principal{}, unauthenticated(op)
+		return cachedToken{}, unauthenticated(op)
 	}
 	if err != nil {
-		return Principal{}, errs.Wrap(errs.Internal, op, err, "read token")
+		return cachedToken{}, errs.Wrap(errs.Internal, op, err, "read token")
 	}
 	if revoked.Valid {
 		s.log.DebugContext(ctx, "revoked API token", "token", id)
-		return Principal{}, unauthenticated(op)
+		return cachedToken{}, unauthenticated(op)
 	}
 	expires, err := parseNullTime(exp)
 	if err != nil {
-		return Principal{}, errs.Wrap(errs.Internal, op, err, "read token")
+		return cachedToken{}, errs.Wrap(errs.Internal, op, err, "read token")
 	}
 	if expired(expires, s.now()) {
 		s.log.DebugContext(ctx, "expired API token", "token", id)
-		return Principal{}, unauthenticated(op)
+		return cachedToken{}, unauthenticated(op)
 	}
 	p := Principal{Name: name, Via: "token"}
 	if err := decodePrincipal(&p, groups, attrs); err != nil {
-		return Principal{}, errs.Wrap(errs.Internal, op, err, "read principal")
+		return cachedToken{}, errs.Wrap(errs.Internal, op, err, "read principal")
 	}
-	s.tokens.put(key, gen, cachedToken{p: p, id: id, expires: expires, at: now})
-	return p, nil
+	e := cachedToken{p: p, id: id, expires: expires, at: now}
+	s.tokens.put(key, gen, e)
+	return e, nil
 }
 
 // decodePrincipal fills p's groups and attrs from their stored JSON, leaving them nil when empty.
@@ -179,6 +187,51 @@ func (s *Store) CreateToken(ctx context.Context, by string, principal string, gr
 	}
 	s.log.InfoContext(ctx, "token created", "token", t.ID, "principal", principal, "by", by)
 	return t, secret, nil
+}
+
+// exchangedBy is the created_by of a token issued by Exchange, before the
+// id of the token it was exchanged for.
+const exchangedBy = "exchange:"
+
+// Exchange issues a new API token of principal for ttl (the OAuth2 client
+// credentials grant of the Iceberg REST catalog) in exchange for secret, a
+// credential of principal. An exchanged token never outlives the API token
+// it was exchanged for: it expires with it at the latest, and revoking that
+// token revokes it (see RevokeToken), so that exchanging again and again
+// cannot stretch a credential's life. A JWT is exchanged for at most ttl.
+// A wrong secret, or one of another principal, is Unauthenticated.
+func (s *Store) Exchange(ctx context.Context, principal, secret string, ttl time.Duration) (Token, string, error) {
+	const op = "access.Exchange"
+	if secret == "" || len(secret) > maxBearer {
+		return Token{}, "", unauthenticated(op)
+	}
+	var p Principal
+	by := principal
+	if looksLikeJWT(secret) {
+		var err error
+		if p, err = s.Authenticate(ctx, secret); err != nil {
+			return Token{}, "", err
+		}
+	} else {
+		e, err := s.lookupToken(ctx, secret)
+		if err != nil {
+			return Token{}, "", err
+		}
+		p, by = e.p, exchangedBy+e.id
+		if e.expires != nil {
+			left := e.expires.Sub(s.clock())
+			if left <= 0 {
+				return Token{}, "", unauthenticated(op)
+			}
+			if ttl <= 0 || left < ttl {
+				ttl = left
+			}
+		}
+	}
+	if p.Name != principal {
+		return Token{}, "", errs.E(errs.Unauthenticated, op, "the credential is not the principal's")
+	}
+	return s.CreateToken(ctx, by, p.Name, p.Groups, p.Attrs, ttl)
 }
 
 // upsertPrincipal creates a principal or, for non-nil groups and attrs, replaces them.
@@ -285,6 +338,14 @@ func (s *Store) RevokeToken(ctx context.Context, id string) (Token, error) {
 			return errs.Wrap(errs.Internal, op, err, "revoke token")
 		}
 		t.RevokedAt = &now
+		// The tokens exchanged for it, and those exchanged for them, go too.
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE x(id) AS (
+				SELECT id FROM mesh_tokens WHERE created_by = ?
+				UNION SELECT t.id FROM mesh_tokens t JOIN x ON t.created_by = ? || x.id)
+			UPDATE mesh_tokens SET revoked_at = ? WHERE id IN (SELECT id FROM x) AND revoked_at IS NULL`,
+			exchangedBy+id, exchangedBy, fmtTime(now)); err != nil {
+			return errs.Wrap(errs.Internal, op, err, "revoke the tokens exchanged for token %s", id)
+		}
 		return nil
 	})
 	if err != nil {

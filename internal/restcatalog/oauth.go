@@ -88,29 +88,26 @@ func (s *server) exchange(r *http.Request) (*tokenResponse, *oauthError) {
 	if id == "" || secret == "" {
 		return nil, badRequest("invalid_request", "client_id (the principal's name) and client_secret (a Meshwork token) are required")
 	}
-	p, err := s.acc.Authenticate(r.Context(), secret)
-	if err == nil && p.Name != id {
-		err = errs.E(errs.Unauthenticated, "iceberg.token", "the token is not client_id's")
+	// The new token expires with the credential at the latest, and is
+	// revoked with it.
+	tok, issued, err := s.acc.Exchange(r.Context(), id, secret, s.ttl)
+	if errs.Is(err, errs.Unauthenticated) {
+		s.auditAuth(r, err)
+		return nil, &oauthError{code: http.StatusUnauthorized, Error: "invalid_client",
+			Description: "invalid client credentials: client_id must be the principal's name and client_secret a valid Meshwork token of that principal"}
 	}
-	if err != nil {
-		if errs.Is(err, errs.Unauthenticated) {
-			s.auditAuth(r, err)
-			return nil, &oauthError{code: http.StatusUnauthorized, Error: "invalid_client",
-				Description: "invalid client credentials: client_id must be the principal's name and client_secret a valid Meshwork token of that principal"}
-		}
-		s.log.ErrorContext(r.Context(), "token exchange failed", "err", err)
-		return nil, serverError()
-	}
-	tok, issued, err := s.acc.CreateToken(r.Context(), p.Name, p.Name, p.Groups, p.Attrs, s.ttl)
-	res := "principal:" + p.Name
-	ev := audit.Event{Principal: p.Name, Action: "token.create", Resource: res, Outcome: audit.OK}
+	ev := audit.Event{Principal: id, Action: "token.create", Resource: "principal:" + id, Outcome: audit.OK}
 	if err != nil {
 		ev.Outcome = audit.Failed
 		s.audit.Append(ev, map[string]any{"via": "iceberg oauth"})
 		s.log.ErrorContext(r.Context(), "token exchange failed", "err", err)
 		return nil, serverError()
 	}
-	s.audit.Append(ev, map[string]any{"via": "iceberg oauth", "token": tok.ID, "ttlSeconds": int64(s.ttl.Seconds())})
-	return &tokenResponse{AccessToken: issued, TokenType: "bearer", ExpiresIn: int64(s.ttl.Seconds()),
+	ttl := s.ttl
+	if tok.ExpiresAt != nil {
+		ttl = tok.ExpiresAt.Sub(tok.CreatedAt)
+	}
+	s.audit.Append(ev, map[string]any{"via": "iceberg oauth", "token": tok.ID, "ttlSeconds": int64(ttl.Seconds())})
+	return &tokenResponse{AccessToken: issued, TokenType: "bearer", ExpiresIn: int64(ttl.Seconds()),
 		IssuedTokenType: "urn:ietf:params:oauth:token-type:access_token"}, nil
 }
