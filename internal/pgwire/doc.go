@@ -23,6 +23,17 @@
 // session settings, BEGIN/COMMIT/ROLLBACK as no-ops over a read-only mesh.
 // Not supported: COPY, function calls, replication, LISTEN/NOTIFY.
 //
+// Parameters ($1, ...) are bound by DuckDB as values, never spliced into
+// the SQL. A statement is described (Parse) by checking and preparing the
+// governed query without running it; the types announced then are the ones
+// its rows are encoded in. A parameter whose type DuckDB cannot infer
+// (SELECT $1 + 1) is described as unspecified (OID 0): clients send it as
+// text, and it takes the type its value reads as (a number, else a string).
+//
+// Clients that inline parameters themselves (the simple protocol of pgx or
+// psql variables) produce DuckDB SQL: DuckDB reads '\x41' as the escaped
+// byte 'A', not as PostgreSQL's hex bytea.
+//
 // Catalog queries (pg_catalog, information_schema, version(), ...) are
 // answered by a Metadata implementation supplied by the caller; this
 // package only routes them (see route.go).
