@@ -74,11 +74,16 @@ func (l *Lake) Commit(ctx context.Context, id Ident, paths []string, mode Mode, 
 // Snapshot picks the snapshot a read sees: the current one, the one with the
 // given id, or the last one committed at or before asOfMs (milliseconds since
 // the epoch). A nil snapshot with a nil error means the table has no data yet.
+// Only published snapshots (ones main has been) are read: a snapshot on a
+// branch that main was not fast-forwarded to has not passed the gates.
 func Snapshot(tbl *table.Table, id Ident, version *int64, asOfMs *int64) (*table.Snapshot, error) {
 	const op = "lake.Snapshot"
 	switch {
 	case version != nil:
 		s := tbl.SnapshotByID(*version)
+		if s != nil && !published(tbl, s.SnapshotID) {
+			s = nil
+		}
 		if s == nil {
 			return nil, errs.E(errs.NotFound, op, "table %s has no snapshot %d", id, *version)
 		}
@@ -91,6 +96,20 @@ func Snapshot(tbl *table.Table, id Ident, version *int64, asOfMs *int64) (*table
 		return s, nil
 	}
 	return tbl.CurrentSnapshot(), nil
+}
+
+// published reports whether main is or was the snapshot (its snapshot log,
+// which is also what time travel by time reads).
+func published(tbl *table.Table, snapshot int64) bool {
+	if cur := tbl.CurrentSnapshot(); cur != nil && cur.SnapshotID == snapshot {
+		return true
+	}
+	for e := range tbl.Metadata().SnapshotLogs() {
+		if e.SnapshotID == snapshot {
+			return true
+		}
+	}
+	return false
 }
 
 // SnapshotInfo is what the catalog shows of one snapshot.
