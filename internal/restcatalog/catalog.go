@@ -328,7 +328,10 @@ func (s *server) loadTable(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.reads.meta.get(tbl)
+	// Branches are for the table's publishers (write-audit-publish).
+	p, _ := access.FromContext(ctx)
+	published := !s.acc.Can(ctx, p, access.ActionPublish, access.Resource{Domain: t.Domain, Product: t.Product})
+	res, err := s.reads.meta.get(tbl, published)
 	if err != nil {
 		s.fail(w, r, errs.Wrap(errs.Internal, op, err, "encode metadata of %s", id))
 		return

@@ -2,6 +2,8 @@ package restcatalog_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -68,4 +70,62 @@ func appendOnWith(ctx context.Context, tbl *table.Table, branch, rows string, pr
 		return nil, err
 	}
 	return tx.Commit(ctx)
+}
+
+// TestBranchesHiddenFromReaders: a snapshot on a branch has not passed the
+// gates (it may be one they rejected), so a principal who may read the
+// table but not publish it is served main and its published history only;
+// its publishers see the branches.
+func TestBranchesHiddenFromReaders(t *testing.T) {
+	e := newCommitEnv(t)
+	ctx := context.Background()
+	secret := demoSecrets(t, e)
+	cat := e.catalog(t, rest.WithOAuthToken(secret["customers-publisher"]))
+	tbl, err := cat.LoadTable(ctx, region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Region 1 exists: the gates reject this branch.
+	after, err := appendOn(ctx, tbl, "audit_bad", `[{"r_regionkey": 1, "r_name": "AMERICA", "r_comment": "again"}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := after.Metadata().SnapshotByName("audit_bad").SnapshotID
+	sees := func(who string) (branch, snapshot bool, etag string) {
+		t.Helper()
+		r := e.do(t, secret[who], http.MethodGet, "/v1/namespaces/customers%1Fcrm/tables/region", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s loads the table: %d %s", who, r.status, r.body)
+		}
+		var res struct {
+			Metadata struct {
+				Refs      map[string]json.RawMessage `json:"refs"`
+				Snapshots []struct {
+					ID int64 `json:"snapshot-id"`
+				} `json:"snapshots"`
+				Current int64 `json:"current-snapshot-id"`
+			} `json:"metadata"`
+		}
+		if err := json.Unmarshal(r.body, &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Metadata.Current != mainOf(t, e, region) || res.Metadata.Refs["main"] == nil {
+			t.Errorf("%s is served main %d, want %d", who, res.Metadata.Current, mainOf(t, e, region))
+		}
+		for _, s := range res.Metadata.Snapshots {
+			snapshot = snapshot || s.ID == rejected
+		}
+		return res.Metadata.Refs["audit_bad"] != nil, snapshot, r.header.Get("ETag")
+	}
+	if b, s, _ := sees("customers-consumer"); b || s {
+		t.Errorf("a consumer is served the rejected branch (ref %v, snapshot %v)", b, s)
+	}
+	if b, s, _ := sees("customers-publisher"); !b || !s {
+		t.Errorf("a publisher is not served the branch (ref %v, snapshot %v)", b, s)
+	}
+	_, _, cEtag := sees("customers-consumer")
+	_, _, pEtag := sees("customers-publisher")
+	if cEtag == pEtag {
+		t.Errorf("the consumer's and the publisher's answers have the same ETag %s", cEtag)
+	}
 }

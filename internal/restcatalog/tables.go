@@ -88,16 +88,24 @@ type loadResult struct {
 	etag string // quoted, for the ETag header
 }
 
-// get returns the encoded result for tbl's metadata.
-func (c *metaCache) get(tbl *table.Table) (*loadResult, error) {
+// get returns the encoded result for tbl's metadata: all of it, or with
+// published only what has passed the gates (see published).
+func (c *metaCache) get(tbl *table.Table, published bool) (*loadResult, error) {
 	loc := tbl.MetadataLocation()
+	key := loc
+	if published {
+		key = "published\x00" + loc
+	}
 	c.mu.Lock()
-	res := c.m[loc]
+	res := c.m[key]
 	c.mu.Unlock()
 	if res != nil {
 		return res, nil
 	}
 	meta, err := json.Marshal(tbl.Metadata())
+	if err == nil && published {
+		meta, err = publishedOnly(tbl.Metadata(), meta)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -105,15 +113,80 @@ func (c *metaCache) get(tbl *table.Table) (*loadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(loc))
+	sum := sha256.Sum256([]byte(key))
 	res = &loadResult{body: append(body, '\n'), etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxMetaCache {
 		c.m = map[string]*loadResult{}
 	}
-	c.m[loc] = res
+	c.m[key] = res
 	c.mu.Unlock()
 	return res, nil
+}
+
+// publishedOnly removes from the encoded metadata enc of meta what has not
+// passed the gates: the refs but main, and the snapshots main has never
+// been (with their statistics). A branch may hold a snapshot the gates
+// rejected; a reader who may not publish the table is not served it.
+func publishedOnly(meta table.Metadata, enc []byte) ([]byte, error) {
+	pub := map[int64]bool{}
+	if cur := meta.CurrentSnapshot(); cur != nil {
+		pub[cur.SnapshotID] = true
+	}
+	for e := range meta.SnapshotLogs() {
+		pub[e.SnapshotID] = true
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(enc, &m); err != nil {
+		return nil, err
+	}
+	keep := func(key string) error {
+		raw, ok := m[key]
+		if !ok {
+			return nil
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return err
+		}
+		out := items[:0]
+		for _, it := range items {
+			var s struct {
+				ID int64 `json:"snapshot-id"`
+			}
+			if err := json.Unmarshal(it, &s); err != nil {
+				return err
+			}
+			if pub[s.ID] {
+				out = append(out, it)
+			}
+		}
+		b, err := json.Marshal(out)
+		m[key] = b
+		return err
+	}
+	for _, key := range []string{"snapshots", "statistics", "partition-statistics"} {
+		if err := keep(key); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := m["refs"]; ok {
+		var refs map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &refs); err != nil {
+			return nil, err
+		}
+		for name := range refs {
+			if name != table.MainBranch {
+				delete(refs, name)
+			}
+		}
+		b, err := json.Marshal(refs)
+		if err != nil {
+			return nil, err
+		}
+		m["refs"] = b
+	}
+	return json.Marshal(m)
 }
 
 // loadTableResult is the spec's LoadTableResult as the catalog fills it.
