@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/meshwork/meshwork/internal/access"
@@ -458,9 +459,26 @@ func (s *server) checkFiles(ctx context.Context, id lake.Ident, staged *table.Ta
 	if err != nil {
 		return errs.Wrap(errs.Invalid, op, err, "the snapshot's manifest list cannot be read: %v", err)
 	}
+	// Each data file once: an engine reads a file listed twice twice, while
+	// Meshwork (and so its gates) reads it once.
+	listed := map[string]bool{}
 	for _, m := range mans {
 		if !s.lake.InTable(id, m.FilePath()) {
 			return outside("manifest", m.FilePath())
+		}
+		if m.ManifestContent() != iceberg.ManifestContentData {
+			return errs.E(errs.Invalid, op, "the snapshot of %s has delete manifests, which Meshwork cannot audit or read: rewrite the data files instead (copy-on-write)", id)
+		}
+		entries, err := m.FetchEntries(fs, true)
+		if err != nil {
+			return errs.Wrap(errs.Invalid, op, err, "the snapshot's manifest %q cannot be read: %v", printable(m.FilePath()), err)
+		}
+		for _, e := range entries {
+			p := e.DataFile().FilePath()
+			if listed[p] {
+				return errs.E(errs.Invalid, op, "the snapshot of %s lists data file %q more than once: engines would read its rows twice", id, printable(p))
+			}
+			listed[p] = true
 		}
 	}
 	tasks, err := staged.Scan(table.WithSnapshotID(snapID)).PlanFiles(ctx)

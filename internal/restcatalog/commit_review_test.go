@@ -3,9 +3,12 @@ package restcatalog_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/meshwork/meshwork/internal/platform"
 	"github.com/meshwork/meshwork/internal/publish"
+	"github.com/meshwork/meshwork/internal/restcatalog"
 )
 
 // TestCommitMeshworkSummary checks that a snapshot committed through the
@@ -127,5 +131,75 @@ func TestBranchesHiddenFromReaders(t *testing.T) {
 	_, _, pEtag := sees("customers-publisher")
 	if cEtag == pEtag {
 		t.Errorf("the consumer's and the publisher's answers have the same ETag %s", cEtag)
+	}
+}
+
+// TestCommitDuplicateFiles: a snapshot whose manifests list a data file
+// twice reads every row of that file twice in an engine, while Meshwork
+// reads each file once: the gates never see the duplicates. Such a snapshot
+// must not be published.
+func TestCommitDuplicateFiles(t *testing.T) {
+	e := newCommitEnv(t)
+	ctx := context.Background()
+	secret := demoSecrets(t, e)
+	tbl, err := e.p.Lake.Load(ctx, lakeIdent(region))
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := tbl.CurrentSnapshot()
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mains, err := main.Manifests(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A good new row, staged (its data file and manifest written) but not
+	// committed.
+	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, sc, strings.NewReader(`[{"r_regionkey": 50, "r_name": "LEMURIA", "r_comment": "gone"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	rdr, err := array.NewRecordReader(sc, []arrow.Record{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	tx := tbl.NewTransactionOnBranch("seed")
+	if err := tx.Append(ctx, rdr, nil); err != nil {
+		t.Fatal(err)
+	}
+	staged, err := tx.StagedTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withNew, err := staged.Metadata().SnapshotByName("seed").Manifests(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := strings.TrimPrefix(tbl.Location(), "file://") + "/metadata/dup-list.avro"
+	f, err := os.Create(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := tbl.Metadata().LastSequenceNumber() + 1
+	const snap = 4242
+	if err := iceberg.WriteManifestList(2, f, snap, &main.SnapshotID, &seq, 0, append(append([]iceberg.ManifestFile{}, withNew...), mains...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"requirements":[],"updates":[{"action":"add-snapshot","snapshot":{"snapshot-id":%d,"parent-snapshot-id":%d,"sequence-number":%d,"timestamp-ms":%d,"manifest-list":%q,"summary":{"operation":"append"},"schema-id":%d}},{"action":"set-snapshot-ref","ref-name":"twice","type":"branch","snapshot-id":%d}]}`,
+		snap, main.SnapshotID, seq, time.Now().UnixMilli(), "file://"+list, tbl.Schema().ID, snap)
+	r := e.do(t, secret["customers-publisher"], http.MethodPost, "/v1/namespaces/customers%1Fcrm/tables/region", strings.NewReader(body), "Content-Type", "application/json")
+	if got := mainOf(t, e, region); got == snap {
+		t.Errorf("main is the snapshot that lists main's files twice (commit answered %d, %s %q)", r.status, restcatalog.PublishHeader, r.header.Get(restcatalog.PublishHeader))
 	}
 }
