@@ -401,6 +401,11 @@ func (s *server) commit(ctx context.Context, t *registry.Table, plan *commitPlan
 		return res, nil
 	}
 	// The branch commit stands from here on: whatever happens, answer 200.
+	// It is audited now, its publish's outcome once the gates are done
+	// (see answer): they may take minutes, or the server may stop meanwhile.
+	p, _ := access.FromContext(ctx)
+	s.audit.Append(audit.Event{Principal: p.Name, Action: "iceberg.commit", Resource: id.String(), Outcome: audit.OK},
+		map[string]any{"branch": plan.branch, "snapshot": *plan.added, "publish": "pending"})
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
 	res.report, res.pubErr = s.commits.pub.PublishBranch(actx, publish.BranchRequest{Domain: t.Domain, Product: t.Product, Table: t.Name,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -202,4 +203,68 @@ func TestCommitDuplicateFiles(t *testing.T) {
 	if got := mainOf(t, e, region); got == snap {
 		t.Errorf("main is the snapshot that lists main's files twice (commit answered %d, %s %q)", r.status, restcatalog.PublishHeader, r.header.Get(restcatalog.PublishHeader))
 	}
+}
+
+// blockingPublisher holds each branch publish until release is closed.
+type blockingPublisher struct {
+	restcatalog.Publisher
+	started chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingPublisher) PublishBranch(ctx context.Context, req publish.BranchRequest) (*publish.Report, error) {
+	close(b.started)
+	<-b.release
+	return b.Publisher.PublishBranch(ctx, req)
+}
+
+// TestCommitAuditedWhenItLands: a branch commit is in the audit log as soon
+// as it has landed, not only once its gates are done (which may take
+// minutes, or never end if the server stops meanwhile).
+func TestCommitAuditedWhenItLands(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	bp := &blockingPublisher{Publisher: e.p.Publisher, started: make(chan struct{}), release: make(chan struct{})}
+	h := restcatalog.Handler(restcatalog.Config{Registry: e.p.Registry, Lake: e.p.Lake, Access: e.p.Access, Gov: e.p.Gov,
+		Audit: e.p.Audit, TokenTTL: 10 * time.Minute, Publisher: bp})
+	mux := http.NewServeMux()
+	mux.Handle("/iceberg/", http.StripPrefix("/iceberg", h))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e = &env{p: e.p, srv: srv, base: srv.URL + "/iceberg"}
+	secret := demoSecrets(t, e)
+	cat := e.catalog(t, rest.WithOAuthToken(secret["customers-publisher"]))
+	tbl, err := cat.LoadTable(ctx, region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := appendOn(ctx, tbl, "audit_slow", `[{"r_regionkey": 60, "r_name": "MU", "r_comment": "slow"}]`)
+		done <- err
+	}()
+	select {
+	case <-bp.started:
+	case err := <-done:
+		t.Fatalf("the commit ended before its publish started: %v", err)
+	}
+	defer func() {
+		close(bp.release)
+		if err := <-done; err != nil {
+			t.Errorf("commit: %v", err)
+		}
+	}()
+	if err := e.p.Audit.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := e.p.Audit.Since(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Action == "iceberg.commit" && ev.Principal == "customers-publisher" && strings.Contains(string(ev.Details), "audit_slow") {
+			return
+		}
+	}
+	t.Errorf("no audit record of the landed commit onto audit_slow while its publish runs")
 }
