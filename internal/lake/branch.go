@@ -38,7 +38,7 @@ type checked struct{ table.Requirement }
 
 func (c checked) Validate(m table.Metadata) error {
 	if err := c.Requirement.Validate(m); err != nil {
-		return fmt.Errorf("%w: %v", ErrRequirement, err)
+		return fmt.Errorf("%w: %w", ErrRequirement, err)
 	}
 	return nil
 }

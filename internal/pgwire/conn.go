@@ -70,7 +70,7 @@ func (c *conn) serve() {
 	switch {
 	case errors.Is(err, errShutdown):
 		c.w.send(errorResponse(fatal(codeAdminShutdown, "", "terminating connection due to administrator command")))
-		c.w.flush()
+		_ = c.w.flush() // the connection ends either way
 		log.Debug("connection closed by the server's shutdown")
 	case err == nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		log.Debug("connection closed")
@@ -78,7 +78,7 @@ func (c *conn) serve() {
 		var pe *pgError
 		if errors.As(err, &pe) {
 			c.w.send(errorResponse(err))
-			c.w.flush()
+			_ = c.w.flush() // the connection ends either way
 		}
 		log.Debug("connection ended", "err", err)
 	}
@@ -111,7 +111,7 @@ func (c *conn) refuse(user string, err error, log interface {
 		w = newWire(deadlineWriter{c.nc, 5 * time.Second})
 	}
 	w.send(errorResponse(err))
-	w.flush()
+	_ = w.flush() // the connection ends either way
 }
 
 var errCancelRequest = errors.New("cancel request")

@@ -402,7 +402,7 @@ func (c *conn) abort(p *portal, err error) error {
 // writeRow encodes one DataRow straight into the output buffer: no
 // per-row allocation on the path that carries a million rows.
 func (c *conn) writeRow(vals []any, types []pgType, fmts []int16) error {
-	b := append(c.rowBuf[:0], 'D', 0, 0, 0, 0, byte(len(vals)>>8), byte(len(vals)))
+	b := append(c.rowBuf[:0], 'D', 0, 0, 0, 0, byte(len(vals)>>8), byte(len(vals))) //nolint:gocritic // reuses rowBuf's storage; stored back below
 	for i, v := range vals {
 		if v == nil {
 			b = append(b, 0xff, 0xff, 0xff, 0xff)

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -49,7 +50,8 @@ func decodeParams(oids []uint32, formats []int16, raw [][]byte) ([]any, error) {
 }
 
 func paramError(i int, err error) error {
-	if pe, ok := err.(*pgError); ok {
+	var pe *pgError
+	if errors.As(err, &pe) {
 		return &pgError{code: pe.code, msg: "parameter $" + strconv.Itoa(i+1) + ": " + pe.msg}
 	}
 	return err

@@ -106,7 +106,7 @@ func (c *conn) simpleQuery(sql string) {
 		}
 	}
 	c.w.send(&pgproto3.ReadyForQuery{TxStatus: c.tx})
-	c.w.flush()
+	_ = c.w.flush() // a dead client fails the loop's next read
 }
 
 func (c *conn) runSimple(st statement) error {

@@ -47,15 +47,6 @@ var arrayOf = map[uint32]uint32{
 	oidNumeric: 1231, oidUUID: 2951, oidJSON: 199, oidTimetz: 1270,
 }
 
-// elemOf is the inverse of arrayOf.
-var elemOf = func() map[uint32]uint32 {
-	m := make(map[uint32]uint32, len(arrayOf))
-	for e, a := range arrayOf {
-		m[a] = e
-	}
-	return m
-}()
-
 // pgType is how a result column or parameter is typed on the wire.
 type pgType struct {
 	oid    uint32

@@ -52,7 +52,7 @@ func (e *Engine) Describe(ctx context.Context, sqlText string) (Description, err
 		if err != nil {
 			return err
 		}
-		defer st.Close()
+		defer func() { _ = st.Close() }()
 		s, ok := st.(*duckdb.Stmt)
 		if !ok {
 			return errs.E(errs.Internal, op, "unexpected statement type %T", st)

@@ -474,11 +474,10 @@ func (s *server) checkFiles(ctx context.Context, id lake.Ident, staged *table.Ta
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			return errs.E(errs.Invalid, op, "the snapshot of %s has delete manifests, which Meshwork cannot audit or read: rewrite the data files instead (copy-on-write)", id)
 		}
-		entries, err := m.FetchEntries(fs, true)
-		if err != nil {
-			return errs.Wrap(errs.Invalid, op, err, "the snapshot's manifest %q cannot be read: %v", printable(m.FilePath()), err)
-		}
-		for _, e := range entries {
+		for e, err := range m.Entries(fs, true) {
+			if err != nil {
+				return errs.Wrap(errs.Invalid, op, err, "the snapshot's manifest %q cannot be read: %v", printable(m.FilePath()), err)
+			}
 			p := e.DataFile().FilePath()
 			if listed[p] {
 				return errs.E(errs.Invalid, op, "the snapshot of %s lists data file %q more than once: engines would read its rows twice", id, printable(p))

@@ -65,7 +65,7 @@ func appendOnWith(ctx context.Context, tbl *table.Table, branch, rows string, pr
 		return nil, err
 	}
 	defer rec.Release()
-	rdr, err := array.NewRecordReader(sc, []arrow.Record{rec})
+	rdr, err := array.NewRecordReader(sc, []arrow.RecordBatch{rec})
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func TestCommitDuplicateFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Release()
-	rdr, err := array.NewRecordReader(sc, []arrow.Record{rec})
+	rdr, err := array.NewRecordReader(sc, []arrow.RecordBatch{rec})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ import (
 func newCommitEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	var h http.Handler = restcatalog.Handler(restcatalog.Config{Registry: e.p.Registry, Lake: e.p.Lake, Access: e.p.Access, Gov: e.p.Gov,
+	h := restcatalog.Handler(restcatalog.Config{Registry: e.p.Registry, Lake: e.p.Lake, Access: e.p.Access, Gov: e.p.Gov,
 		Audit: e.p.Audit, TokenTTL: 10 * time.Minute, Publisher: e.p.Publisher})
 	v, err := loadSpec()
 	if err != nil {
@@ -77,7 +77,7 @@ func appendOn(ctx context.Context, tbl *table.Table, branch, rows string) (*tabl
 		return nil, err
 	}
 	defer rec.Release()
-	rdr, err := array.NewRecordReader(sc, []arrow.Record{rec})
+	rdr, err := array.NewRecordReader(sc, []arrow.RecordBatch{rec})
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +532,7 @@ func TestCommitOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rec.Release()
-		rdr, err := array.NewRecordReader(loose, []arrow.Record{rec})
+		rdr, err := array.NewRecordReader(loose, []arrow.RecordBatch{rec})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -567,7 +567,7 @@ func TestCommitOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rec.Release()
-		rdr, _ := array.NewRecordReader(sc, []arrow.Record{rec})
+		rdr, _ := array.NewRecordReader(sc, []arrow.RecordBatch{rec})
 		defer rdr.Release()
 		tx := tbl.NewTransactionOnBranch("audit_tx")
 		if err := tx.Append(ctx, rdr, nil); err != nil {
@@ -600,7 +600,7 @@ func TestCommitOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rec.Release()
-		rdr, _ := array.NewRecordReader(sc, []arrow.Record{rec})
+		rdr, _ := array.NewRecordReader(sc, []arrow.RecordBatch{rec})
 		defer rdr.Release()
 		tx := tbl.NewTransactionOnBranch("audit_overwrite")
 		if err := tx.Overwrite(ctx, rdr, nil); err != nil {
