@@ -2,6 +2,8 @@ package pgcatalog
 
 import (
 	"strings"
+
+	"github.com/meshwork/meshwork/internal/query"
 )
 
 // A small PostgreSQL lexer: enough to tell names from literals and comments,
@@ -71,18 +73,18 @@ func lex(s string) []token {
 			}
 			out = append(out, token{kind: tokSpace, text: s[start:i], start: start})
 		case c == '\'':
-			i = quotedEnd(s, i+1, '\'', false)
+			i = query.QuotedEnd(s, i+1, '\'', false)
 			out = append(out, token{kind: tokString, text: s[start:i], start: start})
 		case (c == 'e' || c == 'E') && i+1 < len(s) && s[i+1] == '\'':
-			i = quotedEnd(s, i+2, '\'', true)
+			i = query.QuotedEnd(s, i+2, '\'', true)
 			out = append(out, token{kind: tokString, text: s[start:i], start: start})
 		case c == '"':
-			i = quotedEnd(s, i+1, '"', false)
+			i = query.QuotedEnd(s, i+1, '"', false)
 			name := s[start+1 : i]
 			name = strings.TrimSuffix(name, `"`)
 			out = append(out, token{kind: tokIdent, text: s[start:i], value: strings.ReplaceAll(name, `""`, `"`), quoted: true, start: start})
 		case c == '$':
-			if tag := dollarTag(s[i:]); tag != "" {
+			if tag := query.DollarTag(s[i:]); tag != "" {
 				j := strings.Index(s[i+len(tag):], tag)
 				if j < 0 {
 					i = len(s)
@@ -128,43 +130,6 @@ func identStart(c byte) bool {
 }
 
 func identPart(c byte) bool { return identStart(c) || c >= '0' && c <= '9' || c == '$' }
-
-// quotedEnd returns the index just past the closing quote q (doubled quotes,
-// and with escapes backslashes, do not close), or len(s).
-func quotedEnd(s string, i int, q byte, escapes bool) int {
-	for i < len(s) {
-		switch {
-		case escapes && s[i] == '\\':
-			i += 2
-		case s[i] == q && i+1 < len(s) && s[i+1] == q:
-			i += 2
-		case s[i] == q:
-			return i + 1
-		default:
-			i++
-		}
-	}
-	return len(s)
-}
-
-// dollarTag returns the $tag$ that opens a dollar-quoted string at the start
-// of s, or "".
-func dollarTag(s string) string {
-	for j := 1; j < len(s); j++ {
-		c := s[j]
-		switch {
-		case c == '$':
-			if j > 1 && s[1] >= '0' && s[1] <= '9' {
-				return ""
-			}
-			return s[:j+1]
-		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && j > 1:
-		default:
-			return ""
-		}
-	}
-	return ""
-}
 
 // code returns the tokens that are not white space or comments.
 func code(ts []token) []token {

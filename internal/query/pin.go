@@ -65,11 +65,11 @@ func lexSegments(s string) []segment {
 		case c == '\'':
 			emit(i, true)
 			escapes := i > 0 && (s[i-1] == 'e' || s[i-1] == 'E')
-			i = quotedEnd(s, i+1, '\'', escapes)
+			i = QuotedEnd(s, i+1, '\'', escapes)
 			emit(i, false)
 		case c == '"':
 			emit(i, true)
-			i = quotedEnd(s, i+1, '"', false)
+			i = QuotedEnd(s, i+1, '"', false)
 			emit(i, false)
 		case c == '-' && i+1 < len(s) && s[i+1] == '-':
 			emit(i, true)
@@ -99,7 +99,7 @@ func lexSegments(s string) []segment {
 			}
 			emit(i, false)
 		case c == '$':
-			tag := dollarTag(s[i:])
+			tag := DollarTag(s[i:])
 			if tag == "" {
 				i++
 				continue
@@ -120,9 +120,9 @@ func lexSegments(s string) []segment {
 	return out
 }
 
-// quotedEnd returns the index just past the closing quote q (doubled quotes,
+// QuotedEnd returns the index just past the closing quote q (doubled quotes,
 // and with escapes backslashes, do not close), or len(s).
-func quotedEnd(s string, i int, q byte, escapes bool) int {
+func QuotedEnd(s string, i int, q byte, escapes bool) int {
 	for i < len(s) {
 		switch {
 		case escapes && s[i] == '\\':
@@ -138,9 +138,10 @@ func quotedEnd(s string, i int, q byte, escapes bool) int {
 	return len(s)
 }
 
-// dollarTag returns the $tag$ that opens a dollar-quoted string at the start
-// of s, or "".
-func dollarTag(s string) string {
+// DollarTag returns the $tag$ that opens a dollar-quoted string at the start
+// of s, or "". QuotedEnd and DollarTag are the lexing shared by everything
+// that must skip SQL literals and quoted names without parsing.
+func DollarTag(s string) string {
 	for j := 1; j < len(s); j++ {
 		c := s[j]
 		switch {
