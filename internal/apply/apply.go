@@ -27,6 +27,8 @@ type Applier struct {
 	gate Gate
 	log  *slog.Logger
 	mu   sync.Mutex
+
+	notify func(context.Context, *Plan)
 }
 
 // Gate decides whether a proposal may be applied: who may change what, and
@@ -56,6 +58,11 @@ type ProposedProduct struct {
 func New(reg *registry.Registry, lk *lake.Lake, log *slog.Logger, gate Gate) *Applier {
 	return &Applier{reg: reg, lake: lk, gate: gate, log: log.With("component", "apply")}
 }
+
+// Notify makes f be told of every apply that changed something, once it is
+// in the registry (the search index, lineage and events follow applies).
+// Call it before the Applier is used; f must be quick.
+func (a *Applier) Notify(f func(context.Context, *Plan)) { a.notify = f }
 
 // propose builds the gate's view of docs.
 func (a *Applier) propose(ctx context.Context, docs []*productDoc) (Proposal, error) {
@@ -129,6 +136,9 @@ func (a *Applier) Apply(ctx context.Context, srcs []Source, dryRun bool) (*Plan,
 		return nil, err
 	}
 	a.log.Info("applied", "steps", len(plan.Steps))
+	if a.notify != nil {
+		a.notify(context.WithoutCancel(ctx), plan)
+	}
 	return plan, nil
 }
 

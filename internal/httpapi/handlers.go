@@ -228,7 +228,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	if req.MaxRows > 0 && (maxRows == 0 || req.MaxRows < maxRows) {
 		maxRows = req.MaxRows
 	}
-	rows, err := s.engine.Query(r.Context(), req.SQL, time.Duration(req.TimeoutMs)*time.Millisecond)
+	rows, err := s.engine.Query(query.WithDoor(r.Context(), query.DoorHTTP), req.SQL, time.Duration(req.TimeoutMs)*time.Millisecond)
 	if err != nil {
 		s.fail(w, r, err)
 		return

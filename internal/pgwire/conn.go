@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/meshwork/meshwork/internal/access"
+	"github.com/meshwork/meshwork/internal/query"
 )
 
 // conn is one client connection. Its messages are handled in order on the
@@ -225,7 +226,7 @@ func (c *conn) startup(admitted bool) (string, error) {
 	c.nc.SetReadDeadline(time.Time{})
 	c.nc.SetWriteDeadline(time.Time{})
 	c.user = user
-	c.ctx, c.end = access.WithPrincipal(ctx, p), end
+	c.ctx, c.end = query.WithDoor(access.WithPrincipal(ctx, p), query.DoorPGWire), end
 	c.set = newSettings(user)
 	for k, v := range m.params {
 		c.startupParam(k, v)

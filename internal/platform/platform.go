@@ -65,6 +65,7 @@ type Platform struct {
 	AdminSecret string
 
 	log     *slog.Logger
+	hooks   hooks
 	maxRows int64
 	closers []func() error
 }
@@ -140,13 +141,14 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	}
 	p.closers = append(p.closers, p.DuckDB.Close)
 	p.Engine, err = query.NewEngine(ctx, query.EngineConfig{DuckDB: p.DuckDB, Lake: p.Lake, Tables: p.Registry,
-		Governor: p.Gov, HashKey: hashKey, Audit: p.Audit, OnDone: p.auditQuery, Timeout: c.QueryTimeout, Logger: c.Logger})
+		Governor: p.Gov, HashKey: hashKey, Audit: p.Audit, OnDone: p.onQuery, Timeout: c.QueryTimeout, Logger: c.Logger})
 	if err != nil {
 		return nil, err
 	}
 	p.Publisher = publish.New(publish.Config{DuckDB: p.DuckDB, Lake: p.Lake, Registry: p.Registry, Guard: p.Engine.Guard(),
-		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger})
+		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger, OnDone: p.onPublish})
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
+	p.Applier.Notify(p.onApply)
 	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
 		Audit: p.Audit, Logger: c.Logger, Publisher: p.Publisher})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,

@@ -74,7 +74,7 @@ func (p *Publisher) PublishBranch(ctx context.Context, req BranchRequest) (*Repo
 			_, msg, _ := errs.Public(err)
 			rep.Problems = append(rep.Problems, msg)
 		}
-		p.record(ctx, id, Request{Mode: lake.Mode(rep.Mode)}, rep, start, snap)
+		p.record(ctx, tbl, Request{Mode: lake.Mode(rep.Mode)}, rep, start, snap)
 		p.log.Info("branch publish", "table", id.String(), "branch", req.Branch, "snapshot", req.Snapshot, "run", rep.RunID, "status", status)
 		return rep, err
 	}

@@ -56,6 +56,7 @@ type Publisher struct {
 	spool    string
 	maxBytes int64
 	log      *slog.Logger
+	onDone   func(context.Context, Outcome)
 
 	mu    sync.Mutex
 	locks map[lake.Ident]*sync.Mutex
@@ -71,12 +72,24 @@ type Config struct {
 	Spool    string     // where uploads are spooled
 	MaxBytes int64      // largest upload accepted
 	Logger   *slog.Logger
+	// OnDone is told of every run once it is recorded, committed or not
+	// (metrics, events, lineage). It runs on the publishing goroutine after
+	// the table's lock is released, so it must be quick: queue, never block.
+	OnDone func(context.Context, Outcome)
+}
+
+// Outcome is what OnDone is told of a recorded run.
+type Outcome struct {
+	Table    *registry.Table // the table published to, with the major it resolved to
+	Report   *Report         // Status tells committed, gate_failed, stale, failed or unknown
+	Started  time.Time
+	Finished time.Time
 }
 
 // New returns a Publisher.
 func New(c Config) *Publisher {
 	return &Publisher{duck: c.DuckDB, lake: c.Lake, reg: c.Registry, guard: c.Guard, policy: c.Policy, spool: c.Spool,
-		maxBytes: c.MaxBytes, log: c.Logger.With("component", "publish"), locks: map[lake.Ident]*sync.Mutex{}}
+		maxBytes: c.MaxBytes, log: c.Logger.With("component", "publish"), onDone: c.OnDone, locks: map[lake.Ident]*sync.Mutex{}}
 }
 
 // Request is one publish.
@@ -189,7 +202,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	}
 	if !rep.Passed() {
 		rep.Status = StatusGateFailed
-		p.record(ctx, id, req, rep, start, nil)
+		p.record(ctx, tbl, req, rep, start, nil)
 		return rep, errs.WithDetails(errs.E(errs.GateFailed, op, "%s", gateMessage(id, rep)), rep)
 	}
 	props := map[string]string{
@@ -220,7 +233,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	rep.Status = StatusCommitted
 	rep.SnapshotID = snap.SnapshotID
 	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-	p.record(ctx, id, req, rep, start, &snap.SnapshotID)
+	p.record(ctx, tbl, req, rep, start, &snap.SnapshotID)
 	p.log.Info("published", "table", id.String(), "run", run, "snapshot", snap.SnapshotID, "rows", rep.RowsOK, "ms", rep.DurationMs)
 	return rep, nil
 }
@@ -240,23 +253,28 @@ func (p *Publisher) committedRun(ctx context.Context, id lake.Ident, run string)
 	return nil
 }
 
-// record stores the run in the registry. The run's outcome is already
-// decided: a failure to record is logged, not returned.
-// record stores the run under the table's lake identity (its namespace
-// names the major), as CommittedPublish and LastPublish look it up.
-func (p *Publisher) record(ctx context.Context, id lake.Ident, req Request, rep *Report, start time.Time, snap *int64) {
+// record stores the run in the registry under the table's lake identity
+// (its namespace names the major), as CommittedPublish and LastPublish look
+// it up, then tells OnDone. The run's outcome is already decided: a failure
+// to record is logged, not returned.
+func (p *Publisher) record(ctx context.Context, tbl *registry.Table, req Request, rep *Report, start time.Time, snap *int64) {
 	body, _ := json.Marshal(rep)
 	key := req.IdempotencyKey
 	if rep.Status != StatusCommitted {
 		key = ""
 	}
-	err := p.reg.RecordPublish(context.WithoutCancel(ctx), registry.Publish{
-		RunID: rep.RunID, Domain: id.Domain, Product: id.Product, Table: id.Table,
+	finished := time.Now()
+	ctx = context.WithoutCancel(ctx)
+	err := p.reg.RecordPublish(ctx, registry.Publish{
+		RunID: rep.RunID, Domain: tbl.Domain, Product: tbl.Namespace, Table: tbl.Name,
 		Mode: string(req.Mode), Status: rep.Status, SnapshotID: snap, IdempotencyKey: key, Report: body,
-		StartedAt: start, FinishedAt: time.Now(),
+		StartedAt: start, FinishedAt: finished,
 	})
 	if err != nil {
 		p.log.Error("record publish", "run", rep.RunID, "err", err)
+	}
+	if p.onDone != nil {
+		p.onDone(ctx, Outcome{Table: tbl, Report: rep, Started: start, Finished: finished})
 	}
 }
 

@@ -45,7 +45,8 @@ type Record struct {
 	Tables   []TableRef // tables the query read, with the major each resolved to (those bound before a failure)
 	Rows     int64      // rows returned to the caller
 	Duration time.Duration
-	Err      error // nil when the query ran to its end
+	Err      error  // nil when the query ran to its end
+	Door     string // how the query came in (DoorHTTP, DoorPGWire), from WithDoor
 }
 
 // NewEngine prepares the engine and its guard.
@@ -132,7 +133,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 		}
 		cancel()
 		if e.onDone != nil {
-			e.onDone(ctx, Record{SQL: sqlText, Duration: time.Since(started), Err: err})
+			e.onDone(ctx, Record{SQL: sqlText, Duration: time.Since(started), Err: err, Door: DoorOf(ctx)})
 		}
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (e *Engine) Query(ctx context.Context, sqlText string, timeout time.Duratio
 			if rw.Tables == nil {
 				tables = b.seen
 			}
-			e.onDone(ctx, Record{SQL: sqlText, Tables: tables, Duration: time.Since(started), Err: uerr})
+			e.onDone(ctx, Record{SQL: sqlText, Tables: tables, Duration: time.Since(started), Err: uerr, Door: DoorOf(ctx)})
 		}
 		return nil, uerr
 	}
@@ -241,7 +242,7 @@ func (r *Rows) Close() error {
 	r.conn.Close()
 	r.cancel()
 	if r.onDone != nil {
-		r.onDone(r.outerCtx, Record{SQL: r.sql, Tables: r.resolved, Rows: r.count, Duration: time.Since(r.started), Err: r.lastErr})
+		r.onDone(r.outerCtx, Record{SQL: r.sql, Tables: r.resolved, Rows: r.count, Duration: time.Since(r.started), Err: r.lastErr, Door: DoorOf(r.outerCtx)})
 	}
 	return err
 }
