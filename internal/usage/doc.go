@@ -6,7 +6,7 @@
 // Principal names are kept only in the internal table mesh_usage_consumers,
 // where they serve to count distinct consumers; nothing this package returns
 // names a principal. Fingerprints never carry a literal (string, number,
-// dollar-quoted or E'' string, parameter), so the values a consumer filtered
+// dollar-quoted or E-string, parameter), so the values a consumer filtered
 // on do not reach other consumers.
 //
 // The query hook (Observe) runs on the query's path: it normalises the SQL

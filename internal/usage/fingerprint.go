@@ -11,7 +11,7 @@ import (
 const MaxFingerprint = 4096
 
 // Fingerprint returns the shape of a SQL text: every literal (string,
-// E'' and other prefixed strings, dollar-quoted string, number) and every
+// E-strings and other prefixed strings, dollar-quoted string, number) and every
 // parameter ($1, $name, ?) becomes ?, an IN list of them becomes IN (?),
 // comments are dropped and white space collapses to one space. Names,
 // quoted or not, stay as written: they are the product's, not the caller's.

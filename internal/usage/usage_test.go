@@ -57,7 +57,7 @@ func TestCounts(t *testing.T) {
 	a.Observe("bob", now, "SELECT * FROM sales.orders.orders  WHERE o_clerk = 'Clerk#3'", orders)
 	a.Observe("bob", yesterday, "SELECT count(*) FROM sales.orders.orders o JOIN customers.crm.customer c ON o.o_custkey = c.c_custkey JOIN sales.orders.lineitem l ON true", join)
 	a.Observe("carol", now.AddDate(0, 0, -40), "SELECT 1 FROM sales.orders.orders", orders) // outside the window
-	a.Observe("dave", now, "SELECT 1", nil)                                                    // no product: not counted
+	a.Observe("dave", now, "SELECT 1", nil)                                                 // no product: not counted
 	if err := a.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
