@@ -460,3 +460,43 @@ func BenchmarkPage(b *testing.B) {
 	b.ReportMetric(float64(ref.Nanoseconds())/refN, "product-ns/op")
 	b.ReportMetric(mean/(float64(ref.Nanoseconds())/refN), "x-product")
 }
+
+// BenchmarkPageDemo measures the page of sales.orders on the demo mesh
+// (scale 0.01) as the admin, beside its catalog entry.
+func BenchmarkPageDemo(b *testing.B) {
+	e := newEnv(b)
+	seedDemo(b, e)
+	for i := range 20 {
+		e.query(b, fmt.Sprintf("SELECT count(*) FROM sales.orders.lineitem WHERE l_quantity > %d", i))
+	}
+	if err := e.p.Usage.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	get := func(path string) time.Duration {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		e.p.API.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET %s = %d\n%s", path, w.Code, clip(w.Body.Bytes()))
+		}
+		return time.Since(start)
+	}
+	const refN = 100
+	var ref time.Duration
+	for range refN {
+		ref += get("/api/v1/products/sales/orders")
+	}
+	var lat []time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		lat = append(lat, get("/api/v1/products/sales/orders/page"))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(ref.Nanoseconds())/refN, "product-ns/op")
+}
