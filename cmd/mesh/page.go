@@ -89,7 +89,7 @@ func writePage(w io.Writer, p *httpapi.Page) error {
 	}
 
 	fmt.Fprintln(w, "\nContracts")
-	for _, c := range p.Contracts {
+	for _, c := range p.Contract.Majors {
 		def := ""
 		if c.Default {
 			def = ", default"

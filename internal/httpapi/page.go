@@ -69,7 +69,7 @@ type LineageNode struct {
 type Page struct {
 	Product        PageProduct   `json:"product"`
 	Owners         PageOwners    `json:"owners"`
-	Contracts      []PageMajor   `json:"contracts"`
+	Contract       PageContract  `json:"contract"`
 	DataDictionary []PageTable   `json:"dataDictionary"`
 	SampleQueries  PageSamples   `json:"sampleQueries"`
 	QualityHistory []PageQuality `json:"qualityHistory"`
@@ -140,6 +140,13 @@ type PageSupport struct {
 	Scope       string `json:"scope,omitempty"`
 	Description string `json:"description,omitempty"`
 	Source      string `json:"source"` // product, or the contract's id
+}
+
+// PageContract is what the product promises: the contract of each served
+// major version. The documents are not repeated here: each major links to
+// the contract endpoints that serve them.
+type PageContract struct {
+	Majors []PageMajor `json:"majors"`
 }
 
 // PageMajor is the contract a served major version of the product keeps.
@@ -310,7 +317,7 @@ func (s *Server) buildPage(ctx context.Context, domain, product string, now time
 	visible := func(domain, product string) bool {
 		return s.access.Can(ctx, who, access.ActionRead, access.Resource{Domain: domain, Product: product})
 	}
-	pg := &Page{GeneratedAt: now.UTC(), Contracts: []PageMajor{}, DataDictionary: []PageTable{}, QualityHistory: []PageQuality{}}
+	pg := &Page{GeneratedAt: now.UTC(), Contract: PageContract{Majors: []PageMajor{}}, DataDictionary: []PageTable{}, QualityHistory: []PageQuality{}}
 	doc := decodeSpecDoc(p.Doc)
 	pg.Product = PageProduct{ID: p.SpecID, Domain: p.Domain, Name: p.Name, Status: p.Status, Version: p.Version,
 		Description: doc.Description.page(), Tags: nonNil(doc.Tags), UpdatedAt: p.UpdatedAt}
@@ -357,7 +364,7 @@ func (s *Server) buildPage(ctx context.Context, domain, product string, now time
 			if err != nil {
 				return nil, err
 			}
-			pg.Contracts = append(pg.Contracts, PageMajor{Major: t.Major, ID: c.ID, Version: c.Version, Status: t.Status, Sunset: t.Sunset,
+			pg.Contract.Majors = append(pg.Contract.Majors, PageMajor{Major: t.Major, ID: c.ID, Version: c.Version, Status: t.Status, Sunset: t.Sunset,
 				Default: isDefault, Versions: "/api/v1/contracts/" + c.ID + "/versions", Document: "/api/v1/contracts/" + c.ID + "/versions/" + c.Version})
 			cdoc := decodeSpecDoc(c.Doc)
 			cdoc.addOwners(&pg.Owners, c.ID)

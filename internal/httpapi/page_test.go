@@ -101,7 +101,7 @@ func TestPage(t *testing.T) {
 	t.Run("contract", func(t *testing.T) {
 		want := []httpapi.PageMajor{{Major: 1, ID: "market-stalls-contract", Version: "1.0.0", Status: "active", Default: true,
 			Versions: "/api/v1/contracts/market-stalls-contract/versions", Document: "/api/v1/contracts/market-stalls-contract/versions/1.0.0"}}
-		if diff := cmp.Diff(want, page.Contracts); diff != "" {
+		if diff := cmp.Diff(want, page.Contract.Majors); diff != "" {
 			t.Errorf("page.contracts differ (-want +got):\n%s", diff)
 		}
 		// The links lead to the documents, for the same caller.
