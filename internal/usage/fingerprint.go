@@ -64,7 +64,8 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // lexTokens splits s into tokens, dropping white space and comments; it
 // never fails (an unterminated literal or comment runs to the end).
 func lexTokens(s string) []token {
-	var out []token
+	// About one token per five bytes of SQL: one allocation for most queries.
+	out := make([]token, 0, len(s)/5+4)
 	space := false
 	emit := func(k tokKind, text string) {
 		out = append(out, token{kind: k, text: text, space: space})
@@ -217,20 +218,22 @@ func commentEnd(s string, i int) int {
 
 // collapseIn turns IN (?, ?, ...) into IN (?): a list's length is a detail
 // of one call, not of the query's shape. Signed items (IN (-?, ?)) count too.
+// It works in place: the output is never longer than what it has read.
 func collapseIn(toks []token) []token {
-	out := toks[:0:0]
+	out := toks[:0]
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
-		out = append(out, t)
 		if t.kind != tokWord || !strings.EqualFold(t.text, "in") || i+1 >= len(toks) || toks[i+1].text != "(" {
+			out = append(out, t)
 			continue
 		}
 		end, ok := litList(toks, i+2)
 		if !ok {
+			out = append(out, t)
 			continue
 		}
 		open := toks[i+1]
-		out = append(out, open, token{kind: tokLit, text: "?"}, token{kind: tokPunct, text: ")"})
+		out = append(out, t, open, token{kind: tokLit, text: "?"}, token{kind: tokPunct, text: ")"})
 		i = end
 	}
 	return out
