@@ -17,6 +17,6 @@ func (r *Registry) Runs(ctx context.Context, domain, product, table string, limi
 	if limit < 1 || limit > MaxRuns {
 		return nil, errs.E(errs.Invalid, "registry.Runs", "limit must be from 1 to %d, not %d", MaxRuns, limit)
 	}
-	return r.publishes(ctx, `WHERE domain = ? AND product = ? AND tbl = ? ORDER BY finished_at DESC, run_id DESC LIMIT ?`,
+	return r.publishes(ctx, `WHERE domain = ? AND product = ? AND tbl = ? ORDER BY finished_at DESC LIMIT ?`,
 		domain, product, table, limit)
 }

@@ -19,4 +19,4 @@ CREATE TABLE IF NOT EXISTS mesh_usage_fingerprints (
     last_seen   TEXT NOT NULL,
     PRIMARY KEY (domain, product, hash)
 );
-CREATE INDEX IF NOT EXISTS mesh_usage_fingerprints_top ON mesh_usage_fingerprints (domain, product, queries);
+CREATE INDEX IF NOT EXISTS mesh_usage_fingerprints_top ON mesh_usage_fingerprints (domain, product, queries, last_seen);
