@@ -213,6 +213,45 @@ func TestPage(t *testing.T) {
 	})
 }
 
+// A product with two served majors: each has its contract, its tables (the
+// default one unpinned) and its own publish history.
+func TestPageMajors(t *testing.T) {
+	e, reader := pageMesh(t)
+	docs := strings.SplitN(string(testdata(t, "page.yaml")), "\n---\n", 2)
+	v2 := strings.NewReplacer("version: 1.0.0", "version: 2.0.0", "name: revenue", "name: turnover", "revenue < 0", "turnover < 0").Replace(docs[1])
+	e.applyYAML(t, docs[0]+"\n", v2).wantStatus(t, "apply contract 2.0.0", http.StatusOK)
+	e.mustPublish(t, "market.stalls@v2.vendors", "append", ctCSV, []byte("id,name,email,turnover\n9,Ed Stall,ed@market.example,3\n"))
+
+	page, _ := reader.page(t, vendorsPage)
+	var majors []string
+	for _, m := range page.Contract.Majors {
+		majors = append(majors, fmt.Sprintf("v%d %s %s default=%t", m.Major, m.ID, m.Version, m.Default))
+	}
+	wantMajors := []string{"v2 market-stalls-contract 2.0.0 default=true", "v1 market-stalls-contract 1.0.0 default=false"}
+	if diff := cmp.Diff(wantMajors, majors); diff != "" {
+		t.Errorf("contract.majors differ (-want +got):\n%s", diff)
+	}
+	var tables []string
+	for _, tb := range page.DataDictionary {
+		tables = append(tables, fmt.Sprintf("%s %s", tb.Address, tb.Columns[len(tb.Columns)-1].Name))
+	}
+	wantTables := []string{"market.stalls.vendors turnover", "market.stalls@v1.vendors revenue"}
+	if diff := cmp.Diff(wantTables, tables); diff != "" {
+		t.Errorf("dataDictionary differs (-want +got):\n%s", diff)
+	}
+	var runs []string
+	for _, q := range page.QualityHistory {
+		runs = append(runs, fmt.Sprintf("v%d %d runs", q.Major, len(q.Runs)))
+	}
+	if diff := cmp.Diff([]string{"v2 1 runs", "v1 3 runs"}, runs); diff != "" {
+		t.Errorf("qualityHistory per major differs (-want +got):\n%s", diff)
+	}
+	// Both addresses are queryable as the page says.
+	for _, tb := range page.DataDictionary {
+		reader.query(t, "SELECT count(*) FROM "+tb.Address)
+	}
+}
+
 func TestPageInvisible(t *testing.T) {
 	e, reader := pageMesh(t)
 	// The admin's join names geo's table in its fingerprint.
