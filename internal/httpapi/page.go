@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/access"
@@ -447,7 +448,7 @@ func frequent(top []usage.Frequent, visible func(d, p string) bool) []PageFreque
 	for _, f := range top {
 		ok := true
 		for _, p := range f.Products {
-			d, pr, found := cutDot(p)
+			d, pr, found := strings.Cut(p, ".")
 			if !found || !visible(d, pr) {
 				ok = false
 				break
@@ -462,15 +463,6 @@ func frequent(top []usage.Frequent, visible func(d, p string) bool) []PageFreque
 		}
 	}
 	return out
-}
-
-func cutDot(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return "", "", false
 }
 
 // defaultMajors returns, per table ("domain.product.table"), the major an
