@@ -6,6 +6,7 @@
 //	                                         (DOMAIN.PRODUCT@vN.TABLE: into major version N)
 //	mesh query "SQL"                         query the mesh
 //	mesh products | describe DOMAIN.PRODUCT  browse the catalog
+//	mesh page DOMAIN.PRODUCT                 a product's page: owners, dictionary, quality, use
 //	mesh contract versions|show|diff|majors  browse a contract's versions, compare two, list a product's majors
 //	mesh lint PATH... [--against URL]        check spec files before an apply, e.g. in CI
 //	mesh bench                               measure publish and query speed
@@ -44,6 +45,8 @@ Usage:
   mesh query "SQL" [--format table|csv|json]          run a SQL query over the mesh
   mesh products                                       list data products
   mesh describe DOMAIN.PRODUCT                        show a product: contract, tables, snapshots
+  mesh page DOMAIN.PRODUCT [--format text|json]       a product's page: owners, data dictionary, sample
+                                                      queries, quality history, freshness, lineage, use
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -116,6 +119,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdProducts(ctx, rest, stdout, getenv)
 	case "describe":
 		err = cmdDescribe(ctx, rest, stdout, getenv)
+	case "page":
+		err = cmdPage(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":

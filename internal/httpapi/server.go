@@ -41,6 +41,7 @@ type Config struct {
 	Audit     *audit.Log
 	Retain    Retainer     // nil: no maintenance endpoint
 	Iceberg   http.Handler // the Iceberg REST catalog, served under /iceberg; nil: none
+	Page      PageSources  // the product page's usage, freshness and lineage; nil ones: sections omitted
 	Limits    Limits
 	Logger    *slog.Logger
 }
@@ -62,6 +63,7 @@ type Server struct {
 	audit   *audit.Log
 	retain  Retainer
 	iceberg http.Handler
+	page    PageSources
 	limits  Limits
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -70,7 +72,7 @@ type Server struct {
 // New returns the API server.
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
-		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -92,6 +94,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/query", s.handleQuery)
 	s.govRoutes()
 	s.contractRoutes()
+	s.pageRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
