@@ -1,0 +1,368 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/meshwork/meshwork/internal/access"
+	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/spec"
+)
+
+// Limits on paging.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+	MaxOffset    = 10_000
+)
+
+// weights are the bm25 weights of the FTS5 columns, in their order: a
+// match in a name counts most, in a description least.
+const weights = "10.0, 6.0, 5.0, 3.0, 1.0"
+
+// fieldNames names the FTS5 columns in results' Matched.
+var fieldNames = [...]string{"name", "path", "businessName", "meta", "description"}
+
+// Query is one search: text, filters and a page.
+type Query struct {
+	Text           string
+	Domain         string
+	Tag            string
+	Classification string
+	Status         string
+	Kind           string
+	Limit          int // 0: DefaultLimit
+	Offset         int
+}
+
+// Hit is one result.
+type Hit struct {
+	Kind         string   `json:"kind"`
+	Address      string   `json:"address"` // domain.product[.table[.column]]
+	Domain       string   `json:"domain"`
+	Product      string   `json:"product"`
+	Table        string   `json:"table,omitempty"`
+	Column       string   `json:"column,omitempty"`
+	Name         string   `json:"name"`
+	BusinessName string   `json:"businessName,omitempty"`
+	Description  string   `json:"description,omitempty"` // clipped
+	Score        float64  `json:"score"`                 // bm25 relevance, higher is better; 0 when browsing
+	Matched      []string `json:"matched"`               // the fields the text matched in
+	Snippet      string   `json:"snippet,omitempty"`     // the best matching passage, matches in **bold**
+}
+
+// Results is a page of hits and how many there are in all.
+type Results struct {
+	Query   string `json:"query"`
+	Total   int    `json:"total"`
+	Results []Hit  `json:"results"`
+}
+
+// check validates q's filters and page, filling in the default limit.
+func (q *Query) check() error {
+	const op = "search.Search"
+	if q.Domain != "" {
+		if !spec.ValidName(q.Domain) {
+			return errs.E(errs.Invalid, op, "domain %q is not a domain name (lower-case letters, digits and underscores)", clip(q.Domain, 64))
+		}
+	}
+	switch q.Kind {
+	case "", KindProduct, KindTable, KindColumn:
+	default:
+		return errs.E(errs.Invalid, op, "kind %q is not product, table or column", clip(q.Kind, 64))
+	}
+	for _, f := range []struct{ name, v string }{{"tag", q.Tag}, {"classification", q.Classification}, {"status", q.Status}} {
+		if len(f.v) > 128 || !utf8.ValidString(f.v) || strings.IndexFunc(f.v, unicode.IsControl) >= 0 {
+			return errs.E(errs.Invalid, op, "%s must be at most 128 bytes of text without control characters", f.name)
+		}
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultLimit
+	case q.Limit < 0 || q.Limit > MaxLimit:
+		return errs.E(errs.Invalid, op, "limit %d is out of range: give 1 to %d", q.Limit, MaxLimit)
+	}
+	if q.Offset < 0 || q.Offset > MaxOffset {
+		return errs.E(errs.Invalid, op, "offset %d is out of range: give 0 to %d", q.Offset, MaxOffset)
+	}
+	return nil
+}
+
+func (q *Query) filtered() bool {
+	return q.Domain != "" || q.Tag != "" || q.Classification != "" || q.Status != "" || q.Kind != ""
+}
+
+// Search runs q for who: only documents of products who may read are
+// counted and returned. Empty text with a filter browses what the filters
+// select, in address order.
+func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Results, error) {
+	const op = "search.Search"
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	terms, err := Parse(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	if len(terms) == 0 && !q.filtered() {
+		if strings.TrimSpace(q.Text) == "" {
+			return nil, errs.E(errs.Invalid, op, "q is empty: give words to search for, or a filter (domain, tag, classification, status, kind) to browse")
+		}
+		return nil, errs.E(errs.Invalid, op, "q has no words to search for (only punctuation): give letters or digits, or a filter to browse")
+	}
+	out := &Results{Query: q.Text, Results: []Hit{}}
+	vis, ok, err := x.visibility(ctx, who, q.Domain)
+	if err != nil || !ok {
+		return out, err // nothing visible: no hits, and no query
+	}
+	var where []string
+	var args []any
+	match := ""
+	if len(terms) > 0 {
+		match = Match(terms)
+		where = append(where, "mesh_search_fts MATCH ?")
+		args = append(args, match)
+	}
+	for _, f := range []struct{ col, v string }{{"d.domain", q.Domain}, {"d.kind", q.Kind}, {"d.status", strings.ToLower(q.Status)}} {
+		if f.v != "" {
+			where = append(where, f.col+" = ?")
+			args = append(args, f.v)
+		}
+	}
+	for _, f := range []struct{ attr, v string }{{"tag", q.Tag}, {"class", q.Classification}} {
+		if f.v == "" {
+			continue
+		}
+		// With text, FTS drives and each hit is checked; browsing, the
+		// attribute's documents drive.
+		if match != "" {
+			where = append(where, "EXISTS (SELECT 1 FROM mesh_search_attrs a WHERE a.attr = '"+f.attr+"' AND a.value = ? AND a.doc = d.id)")
+		} else {
+			where = append(where, "d.id IN (SELECT doc FROM mesh_search_attrs WHERE attr = '"+f.attr+"' AND value = ?)")
+		}
+		args = append(args, strings.ToLower(strings.TrimSpace(f.v)))
+	}
+	if vis.sql != "" {
+		where = append(where, vis.sql)
+		args = append(args, vis.args...)
+	}
+	from := "mesh_search_docs d"
+	score, exact := "0.0", "0"
+	if match != "" {
+		// CROSS JOIN keeps FTS5 in the outer loop: the other order would run
+		// the MATCH once per document.
+		from = "mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid"
+		score = "bm25(mesh_search_fts, " + weights + ")"
+		exact = "d.name IN (" + placeholders(len(terms)) + ")"
+	}
+	var sel []any
+	if match != "" {
+		for _, t := range terms {
+			sel = append(sel, t)
+		}
+	}
+	cond := strings.Join(where, " AND ")
+	if cond == "" {
+		cond = "1"
+	}
+	// The window (the total) is taken over a subquery: FTS5's bm25 cannot
+	// run in a query that has a window function itself.
+	query := fmt.Sprintf(`SELECT id, kind, domain, product, tbl, col, business_name, description, score, exact, count(*) OVER () AS total
+		FROM (SELECT d.id, d.kind, d.kind_rank, d.domain, d.product, d.tbl, d.col, d.business_name, d.description,
+			%s AS score, %s AS exact
+			FROM %s WHERE %s)
+		ORDER BY exact DESC, score, kind_rank, domain, product, tbl, col
+		LIMIT ? OFFSET ?`, score, exact, from, cond)
+	all := append(append(sel, args...), q.Limit, q.Offset)
+	rows, err := x.db.QueryContext(ctx, query, all...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "search")
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var h Hit
+		var id int64
+		var score float64
+		var exact int
+		if err := rows.Scan(&id, &h.Kind, &h.Domain, &h.Product, &h.Table, &h.Column, &h.BusinessName, &h.Description,
+			&score, &exact, &out.Total); err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "search")
+		}
+		h.Address, h.Name = address(&h)
+		h.Description = clip(h.Description, 200)
+		h.Score = math.Round(-score*1000) / 1000
+		h.Matched = []string{}
+		ids = append(ids, id)
+		out.Results = append(out.Results, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "search")
+	}
+	rows.Close()
+	if len(ids) == 0 && q.Offset > 0 {
+		// Past the end: the window had no row to carry the total.
+		err := x.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, from, cond), args...).Scan(&out.Total)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "count")
+		}
+	}
+	if match != "" && len(ids) > 0 {
+		if err := x.annotate(ctx, match, ids, out.Results); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// annotate fills in which fields each hit matched and its snippet. It runs
+// the MATCH again for the page's rows only: FTS5's auxiliary functions
+// over every hit would cost more than the search.
+func (x *Index) annotate(ctx context.Context, match string, ids []int64, hits []Hit) error {
+	args := []any{match}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT rowid, `+highlightCols+`, snippet(mesh_search_fts, 4, '**', '**', '…', 16)
+		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND rowid IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return errs.Wrap(errs.Internal, "search.Search", err, "annotate")
+	}
+	defer rows.Close()
+	at := map[int64]*Hit{}
+	for i, id := range ids {
+		at[id] = &hits[i]
+	}
+	for rows.Next() {
+		var id int64
+		var f [len(fieldNames)]string
+		var snippet string
+		if err := rows.Scan(&id, &f[0], &f[1], &f[2], &f[3], &f[4], &snippet); err != nil {
+			return errs.Wrap(errs.Internal, "search.Search", err, "annotate")
+		}
+		h := at[id]
+		if h == nil {
+			continue
+		}
+		matched := [len(fieldNames)]bool{}
+		for i, text := range f {
+			if strings.IndexByte(text, 2) >= 0 {
+				matched[i] = true
+				h.Matched = append(h.Matched, fieldNames[i])
+			}
+		}
+		// The passage that shows why the hit matched, where the name and
+		// address do not already: the description, else the business name,
+		// else the tags and owners.
+		switch {
+		case matched[4]:
+			h.Snippet = snippet
+		case matched[2]:
+			h.Snippet = marked.Replace(f[2])
+		case matched[3]:
+			h.Snippet = marked.Replace(f[3])
+		}
+		h.Snippet = clip(strings.Join(strings.Fields(h.Snippet), " "), 300)
+	}
+	return rows.Err()
+}
+
+// marked turns highlight's marks into the snippet's.
+var marked = strings.NewReplacer("\x02", "**", "\x03", "**")
+
+// highlightCols marks the matches of each FTS5 column with \x02...\x03.
+var highlightCols = func() string {
+	var xs []string
+	for i := range fieldNames {
+		xs = append(xs, fmt.Sprintf("highlight(mesh_search_fts, %d, char(2), char(3))", i))
+	}
+	return strings.Join(xs, ", ")
+}()
+
+// address returns a hit's mesh address and its own name.
+func address(h *Hit) (string, string) {
+	a := h.Domain + "." + h.Product
+	switch {
+	case h.Column != "":
+		return a + "." + h.Table + "." + h.Column, h.Column
+	case h.Table != "":
+		return a + "." + h.Table, h.Table
+	}
+	return a, h.Product
+}
+
+// visible is the SQL condition (over mesh_search_docs d) that keeps the
+// documents of products a principal may read.
+type visible struct {
+	sql  string
+	args []any
+}
+
+// smallSet is how many names are bound as parameters; a longer list is
+// passed as one JSON array (json_each), which SQLite turns into a lookup
+// table once per query.
+const smallSet = 32
+
+// visibility works out, once per query, what who may read, narrowed to
+// domain when given. ok is false when that is nothing.
+func (x *Index) visibility(ctx context.Context, who access.Principal, domain string) (visible, bool, error) {
+	all, scopes, err := x.access.Scopes(ctx, who, access.ActionRead)
+	if err != nil {
+		return visible{}, false, err
+	}
+	if all {
+		return visible{}, true, nil
+	}
+	var domains, products []string
+	for _, s := range scopes {
+		if domain != "" && s.Domain != domain {
+			continue
+		}
+		if s.Product == "" {
+			domains = append(domains, s.Domain)
+		} else {
+			products = append(products, s.Domain+"."+s.Product)
+		}
+	}
+	var parts []string
+	var args []any
+	for _, set := range []struct {
+		col   string
+		names []string
+	}{{"d.domain", domains}, {"d.pkey", products}} {
+		switch n := len(set.names); {
+		case n == 0:
+		case n <= smallSet:
+			parts = append(parts, set.col+" IN ("+placeholders(n)+")")
+			for _, v := range set.names {
+				args = append(args, v)
+			}
+		default:
+			b, _ := json.Marshal(set.names)
+			parts = append(parts, set.col+" IN (SELECT value FROM json_each(?))")
+			args = append(args, string(b))
+		}
+	}
+	if len(parts) == 0 {
+		return visible{}, false, nil
+	}
+	return visible{sql: "(" + strings.Join(parts, " OR ") + ")", args: args}, true, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
