@@ -222,8 +222,8 @@ func (x *Index) build(ctx context.Context, p *registry.Product, tables []registr
 	pd := Document{Kind: KindProduct, Domain: p.Domain, Product: p.Name,
 		BusinessName: strings.Join(uniqueText(contractNames), "; "),
 		Description:  joinText(prod.Description.Purpose, prod.Description.Limitations), Status: p.Status,
-		Meta:         strings.Join(uniqueText(append(append([]string{}, prod.Tags...), teams...)), " "),
-		Tags:         uniqueSorted(productTags), Classifications: uniqueSorted(productClasses)}
+		Meta: strings.Join(uniqueText(append(append([]string{}, prod.Tags...), teams...)), " "),
+		Tags: uniqueSorted(productTags), Classifications: uniqueSorted(productClasses)}
 	out.Docs = append([]Document{pd}, docs...)
 	return out, nil
 }
