@@ -221,15 +221,18 @@ func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Res
 }
 
 // annotate fills in which fields each hit matched and its snippet. It runs
-// the MATCH again for the page's rows only: FTS5's auxiliary functions
-// over every hit would cost more than the search.
+// the MATCH again, calling FTS5's auxiliary functions for the page's rows
+// only. The unary + keeps the rowids away from FTS5: given "rowid IN
+// (...)" it would start the MATCH over once per rowid, and a prefix term's
+// start (merging the doclists of every term it expands to) is the costly
+// part of a MATCH.
 func (x *Index) annotate(ctx context.Context, match string, ids []int64, hits []Hit) error {
 	args := []any{match}
 	for _, id := range ids {
 		args = append(args, id)
 	}
 	rows, err := x.db.QueryContext(ctx, `SELECT rowid, `+highlightCols+`, snippet(mesh_search_fts, 4, '**', '**', '…', 16)
-		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND rowid IN (`+placeholders(len(ids))+`)`, args...)
+		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND +rowid IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return errs.Wrap(errs.Internal, "search.Search", err, "annotate")
 	}
