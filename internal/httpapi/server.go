@@ -20,6 +20,7 @@ import (
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/search"
 )
 
 // Limits bound what one request may send or get.
@@ -43,6 +44,7 @@ type Config struct {
 	Iceberg   http.Handler // the Iceberg REST catalog, served under /iceberg; nil: none
 	Limits    Limits
 	Logger    *slog.Logger
+	Search    *search.Index // catalog search; nil: GET /api/v1/search answers 503
 }
 
 // Retainer runs the retention job over every table.
@@ -63,6 +65,7 @@ type Server struct {
 	retain  Retainer
 	iceberg http.Handler
 	limits  Limits
+	search  *search.Index
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
@@ -70,7 +73,7 @@ type Server struct {
 // New returns the API server.
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
-		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, limits: c.Limits, search: c.Search, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -92,6 +95,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/query", s.handleQuery)
 	s.govRoutes()
 	s.contractRoutes()
+	s.searchRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
