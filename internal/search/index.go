@@ -219,8 +219,8 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.hash, `SELECT hash FROM mesh_search_products WHERE domain = ? AND product = ?`},
 		{&w.upsert, `INSERT INTO mesh_search_products (domain, product, source, hash) VALUES (?, ?, ?, ?)
 			ON CONFLICT (domain, product) DO UPDATE SET source = excluded.source, hash = excluded.hash`},
-		{&w.doc, `INSERT INTO mesh_search_docs (kind, kind_rank, domain, product, tbl, col, pkey, name, business_name, description, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.doc, `INSERT INTO mesh_search_docs (kind, kind_rank, domain, product, tbl, col, pkey, name, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.fts, `INSERT INTO mesh_search_fts (rowid, name, path, business, meta, description) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.attr, `INSERT OR IGNORE INTO mesh_search_attrs (attr, value, doc) VALUES (?, ?, ?)`},
 		{&w.delFTS, `DELETE FROM mesh_search_fts WHERE rowid IN (SELECT id FROM mesh_search_docs WHERE domain = ? AND product = ?)`},
@@ -269,7 +269,7 @@ func (w *writer) insert(ctx context.Context, d *Document) error {
 	}
 	name := d.name()
 	res, err := w.doc.ExecContext(ctx, d.Kind, rank, d.Domain, d.Product, d.Table, d.Column, d.Domain+"."+d.Product,
-		strings.ToLower(name), d.BusinessName, d.Description, strings.ToLower(d.Status))
+		strings.ToLower(name), strings.ToLower(d.Status))
 	if err != nil {
 		return err
 	}

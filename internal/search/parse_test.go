@@ -55,25 +55,29 @@ func TestParse(t *testing.T) {
 }
 
 // FuzzParse checks that no text yields a MATCH expression FTS5 rejects:
-// whatever Parse accepts is run against a real index with the search
-// tokenizer.
+// whatever Parse accepts is run as an FTS5 MATCH and through Search (which
+// builds its ranking tiers from the terms) against a real index with the
+// search tokenizer; what Parse refuses is refused as Invalid.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"customer", `"`, `""`, `"a" OR b`, "NEAR(a b)", "a*", "*", "-x", "col:x", "(a)", "a\x00b",
 		"\xff", "^a", "a + b", "order_date", "{a b}: c", "ü", "\u0301a", "a\u0301", "𞤀", "_", "AND", "a AND NOT b",
-		strings.Repeat("x ", 16), strings.Repeat("é", 128)} {
+		"name : x", "{name}", strings.Repeat("x ", 16), strings.Repeat("é", 128)} {
 		f.Add(s)
 	}
 	fx := newFixture(f)
 	if _, err := fx.idx.Write(context.Background(), []search.ProductDocs{{Domain: "d", Product: "p", Docs: []search.Document{
-		{Kind: search.KindProduct, Domain: "d", Product: "p", Description: "near and or not customer order_date ü 東京"}}}}, nil); err != nil {
+		{Kind: search.KindProduct, Domain: "d", Product: "p", Description: "near and or not customer order_date ü 東京"},
+		{Kind: search.KindTable, Domain: "d", Product: "p", Table: "name", Description: "customer"}}}}, nil); err != nil {
 		f.Fatal(err)
 	}
+	fx.grant(f, "root", "admin", "", "")
 	stmt, err := fx.db.Prepare(`SELECT count(*) FROM mesh_search_fts WHERE mesh_search_fts MATCH ?`)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		terms, err := search.Parse(text)
+		_, serr := fx.idx.Search(context.Background(), root, search.Query{Text: text})
 		if err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				t.Fatalf("Parse(%q) = %v, want an Invalid error", text, err)
@@ -81,18 +85,27 @@ func FuzzParse(f *testing.F) {
 			if _, msg, _ := errs.Public(err); len(text) <= search.MaxQueryBytes && !strings.Contains(msg, "terms") {
 				t.Fatalf("Parse(%q) refused a short text for another reason than its terms: %v", text, err)
 			}
+			if !errs.Is(serr, errs.Invalid) {
+				t.Fatalf("Search(%q) = %v, want Invalid as Parse said", text, serr)
+			}
 			return
 		}
 		if len(terms) > search.MaxTerms {
 			t.Fatalf("Parse(%q) = %d terms, over %d", text, len(terms), search.MaxTerms)
 		}
 		for _, term := range terms {
-			if term == "" || strings.ContainsAny(term, "\"\x00*:()") || !utf8.ValidString(term) {
+			if term == "" || strings.ContainsAny(term, "\"\x00*:(){}") || !utf8.ValidString(term) {
 				t.Fatalf("Parse(%q) gave term %q", text, term)
 			}
 		}
 		if len(terms) == 0 {
+			if !errs.Is(serr, errs.Invalid) {
+				t.Fatalf("Search(%q) without words = %v, want Invalid", text, serr)
+			}
 			return
+		}
+		if serr != nil {
+			t.Fatalf("Search(%q) (terms %q) = %v", text, terms, serr)
 		}
 		var n int
 		if err := stmt.QueryRow(search.Match(terms)).Scan(&n); err != nil && err != sql.ErrNoRows {

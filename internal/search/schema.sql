@@ -7,9 +7,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS mesh_search_fts USING fts5(
     meta,        -- tags, classification, owners (team names and member usernames)
     description, -- descriptions
     tokenize = 'porter unicode61 remove_diacritics 2',
-    prefix = '2 3'
+    -- Prefix indexes for prefixes of 2 to 8 characters: every term is
+    -- matched as a prefix, and without them a prefix term merges the
+    -- doclists of every term it expands to on each query.
+    prefix = '2 3 4 5 6 7 8'
 );
--- One row per FTS row (same rowid): what results show and are filtered on.
+-- One row per FTS row (same rowid): what results are filtered and ordered on.
+-- Kept narrow (the texts are in mesh_search_fts), as every hit is looked up
+-- here when filters or visibility apply.
 CREATE TABLE IF NOT EXISTS mesh_search_docs (
     id            INTEGER PRIMARY KEY,
     kind          TEXT NOT NULL,    -- product, table, column
@@ -20,8 +25,6 @@ CREATE TABLE IF NOT EXISTS mesh_search_docs (
     col           TEXT NOT NULL DEFAULT '',
     pkey          TEXT NOT NULL,    -- domain.product, for the visibility check
     name          TEXT NOT NULL,    -- lower case, for the exact-name boost
-    business_name TEXT NOT NULL DEFAULT '',
-    description   TEXT NOT NULL DEFAULT '',
     status        TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS mesh_search_docs_product ON mesh_search_docs (domain, product);

@@ -120,14 +120,23 @@ func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Res
 	if err != nil || !ok {
 		return out, err // nothing visible: no hits, and no query
 	}
+	cond, args := filters(&q, vis, len(terms) > 0)
+	if len(terms) == 0 {
+		err = x.browse(ctx, &q, cond, args, out)
+	} else {
+		err = x.searchText(ctx, &q, terms, cond, args, out)
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "search")
+	}
+	return out, nil
+}
+
+// filters returns the SQL condition over mesh_search_docs d for q's
+// filters and the visibility check ("" for none), with its arguments.
+func filters(q *Query, vis visible, text bool) (string, []any) {
 	var where []string
 	var args []any
-	match := ""
-	if len(terms) > 0 {
-		match = Match(terms)
-		where = append(where, "mesh_search_fts MATCH ?")
-		args = append(args, match)
-	}
 	for _, f := range []struct{ col, v string }{{"d.domain", q.Domain}, {"d.kind", q.Kind}, {"d.status", strings.ToLower(q.Status)}} {
 		if f.v != "" {
 			where = append(where, f.col+" = ?")
@@ -140,7 +149,7 @@ func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Res
 		}
 		// With text, FTS drives and each hit is checked; browsing, the
 		// attribute's documents drive.
-		if match != "" {
+		if text {
 			where = append(where, "EXISTS (SELECT 1 FROM mesh_search_attrs a WHERE a.attr = '"+f.attr+"' AND a.value = ? AND a.doc = d.id)")
 		} else {
 			where = append(where, "d.id IN (SELECT doc FROM mesh_search_attrs WHERE attr = '"+f.attr+"' AND value = ?)")
@@ -151,73 +160,181 @@ func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Res
 		where = append(where, vis.sql)
 		args = append(args, vis.args...)
 	}
-	from := "mesh_search_docs d"
-	score, exact := "0.0", "0"
-	if match != "" {
-		// CROSS JOIN keeps FTS5 in the outer loop: the other order would run
-		// the MATCH once per document.
-		from = "mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid"
-		score = "bm25(mesh_search_fts, " + weights + ")"
-		exact = "d.name IN (" + placeholders(len(terms)) + ")"
-	}
-	var sel []any
-	if match != "" {
-		for _, t := range terms {
-			sel = append(sel, t)
-		}
-	}
-	cond := strings.Join(where, " AND ")
+	return strings.Join(where, " AND "), args
+}
+
+// browse lists what the filters select, in address order.
+func (x *Index) browse(ctx context.Context, q *Query, cond string, args []any, out *Results) error {
 	if cond == "" {
 		cond = "1"
 	}
-	// The window (the total) is taken over a subquery: FTS5's bm25 cannot
-	// run in a query that has a window function itself.
-	query := fmt.Sprintf(`SELECT id, kind, domain, product, tbl, col, business_name, description, score, exact, count(*) OVER () AS total
-		FROM (SELECT d.id, d.kind, d.kind_rank, d.domain, d.product, d.tbl, d.col, d.business_name, d.description,
-			%s AS score, %s AS exact
-			FROM %s WHERE %s)
-		ORDER BY exact DESC, score, kind_rank, domain, product, tbl, col
-		LIMIT ? OFFSET ?`, score, exact, from, cond)
-	all := append(append(sel, args...), q.Limit, q.Offset)
-	rows, err := x.db.QueryContext(ctx, query, all...)
+	rows, err := x.db.QueryContext(ctx, `SELECT id, count(*) OVER () FROM mesh_search_docs d WHERE `+cond+`
+		ORDER BY kind_rank, domain, product, tbl, col LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "search")
+		return err
+	}
+	var page []ranked
+	for rows.Next() {
+		var r ranked
+		if err := rows.Scan(&r.id, &out.Total); err != nil {
+			rows.Close()
+			return err
+		}
+		page = append(page, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(page) == 0 && q.Offset > 0 {
+		// Past the end: no row carried the total.
+		if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM mesh_search_docs d WHERE `+cond, args...).Scan(&out.Total); err != nil {
+			return err
+		}
+	}
+	return x.fill(ctx, page, out)
+}
+
+// ranked is a hit before its details are read.
+type ranked struct {
+	id    int64
+	score float64
+}
+
+// searchText finds the documents that have every term, best first: those
+// whose own name equals a term, then those with a term in their own name,
+// then the rest; by bm25 with column weights within each, and product
+// before table before column at equal score.
+//
+// The tiers are separate MATCHes so that bm25, FTS5's costly part (it
+// decodes each hit's positions and reads its column sizes), runs only on
+// the tiers the page reaches: a common word matches tens of thousands of
+// documents, but a page of 20 is nearly always filled by name matches. The
+// total is a plain count of the hits, which costs a fraction of a ranking.
+func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond string, args []any, out *Results) error {
+	all := "(" + Match(terms) + ")"
+	var names []string
+	for _, t := range terms {
+		names = append(names, `"`+t+`"*`)
+	}
+	inName := "{name} : (" + strings.Join(names, " OR ") + ")"
+	from := "mesh_search_fts"
+	where := "mesh_search_fts MATCH ?"
+	if cond != "" {
+		// CROSS JOIN keeps FTS5 in the outer loop: the other order would run
+		// the MATCH once per document.
+		from = "mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid"
+		where += " AND " + cond
+	}
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM `+from+` WHERE `+where, append([]any{all}, args...)...).Scan(&out.Total); err != nil {
+		return err
+	}
+	want := q.Offset + q.Limit
+	if out.Total == 0 || q.Offset >= out.Total {
+		return nil
+	}
+	tiers := []string{all + " AND " + inName, all + " NOT " + inName}
+	if len(terms) == 1 {
+		// The same, with half the phrases for bm25 to weigh.
+		tiers[0] = inName
+	}
+	var hits []ranked
+	for _, expr := range tiers {
+		page, err := x.rank(ctx, expr, terms, cond, args, want-len(hits))
+		if err != nil {
+			return err
+		}
+		hits = append(hits, page...)
+		if len(hits) >= want {
+			break
+		}
+	}
+	if q.Offset >= len(hits) {
+		return nil
+	}
+	hits = hits[q.Offset:]
+	if err := x.fill(ctx, hits, out); err != nil {
+		return err
+	}
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	return x.annotate(ctx, Match(terms), ids, out.Results)
+}
+
+// rank returns the first n hits of one tier's MATCH expression.
+func (x *Index) rank(ctx context.Context, expr string, terms []string, cond string, args []any, n int) ([]ranked, error) {
+	qargs := make([]any, 0, len(terms)+len(args)+2)
+	for _, t := range terms {
+		qargs = append(qargs, t)
+	}
+	qargs = append(qargs, expr)
+	qargs = append(qargs, args...)
+	qargs = append(qargs, n)
+	where := ""
+	if cond != "" {
+		where = " AND " + cond
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score, d.name IN (`+placeholders(len(terms))+`) AS exact
+		FROM mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid
+		WHERE mesh_search_fts MATCH ?`+where+`
+		ORDER BY exact DESC, score, d.kind_rank, d.domain, d.product, d.tbl, d.col LIMIT ?`, qargs...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
+	var out []ranked
+	for rows.Next() {
+		var r ranked
+		var exact bool
+		if err := rows.Scan(&r.id, &r.score, &exact); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// fill reads the details of a page of hits into out.Results, in order.
+func (x *Index) fill(ctx context.Context, page []ranked, out *Results) error {
+	if len(page) == 0 {
+		return nil
+	}
+	args := make([]any, len(page))
+	for i, r := range page {
+		args[i] = r.id
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT d.id, d.kind, d.domain, d.product, d.tbl, d.col, f.business, f.description
+		FROM mesh_search_docs d JOIN mesh_search_fts f ON f.rowid = d.id WHERE d.id IN (`+placeholders(len(page))+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	byID := map[int64]Hit{}
 	for rows.Next() {
 		var h Hit
 		var id int64
-		var score float64
-		var exact int
-		if err := rows.Scan(&id, &h.Kind, &h.Domain, &h.Product, &h.Table, &h.Column, &h.BusinessName, &h.Description,
-			&score, &exact, &out.Total); err != nil {
-			return nil, errs.Wrap(errs.Internal, op, err, "search")
+		if err := rows.Scan(&id, &h.Kind, &h.Domain, &h.Product, &h.Table, &h.Column, &h.BusinessName, &h.Description); err != nil {
+			return err
 		}
 		h.Address, h.Name = address(&h)
 		h.Description = clip(h.Description, 200)
-		h.Score = math.Round(-score*1000) / 1000
 		h.Matched = []string{}
-		ids = append(ids, id)
-		out.Results = append(out.Results, h)
+		byID[id] = h
 	}
 	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(errs.Internal, op, err, "search")
+		return err
 	}
-	rows.Close()
-	if len(ids) == 0 && q.Offset > 0 {
-		// Past the end: the window had no row to carry the total.
-		err := x.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, from, cond), args...).Scan(&out.Total)
-		if err != nil {
-			return nil, errs.Wrap(errs.Internal, op, err, "count")
+	for _, r := range page {
+		h, ok := byID[r.id]
+		if !ok {
+			continue // removed by a sync since it was ranked
 		}
+		h.Score = math.Round(-r.score*1000) / 1000
+		out.Results = append(out.Results, h)
 	}
-	if match != "" && len(ids) > 0 {
-		if err := x.annotate(ctx, match, ids, out.Results); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return nil
 }
 
 // annotate fills in which fields each hit matched and its snippet. It runs
@@ -234,7 +351,7 @@ func (x *Index) annotate(ctx context.Context, match string, ids []int64, hits []
 	rows, err := x.db.QueryContext(ctx, `SELECT rowid, `+highlightCols+`, snippet(mesh_search_fts, 4, '**', '**', '…', 16)
 		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND +rowid IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
-		return errs.Wrap(errs.Internal, "search.Search", err, "annotate")
+		return err
 	}
 	defer rows.Close()
 	at := map[int64]*Hit{}
@@ -246,7 +363,7 @@ func (x *Index) annotate(ctx context.Context, match string, ids []int64, hits []
 		var f [len(fieldNames)]string
 		var snippet string
 		if err := rows.Scan(&id, &f[0], &f[1], &f[2], &f[3], &f[4], &snippet); err != nil {
-			return errs.Wrap(errs.Internal, "search.Search", err, "annotate")
+			return err
 		}
 		h := at[id]
 		if h == nil {
