@@ -151,7 +151,7 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger, OnDone: p.onPublish})
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
 	p.Applier.Notify(p.onApply)
-	if err := p.openSearch(ctx, db); err != nil {
+	if err := p.openSearch(ctx, db, filepath.Join(c.Data, "mesh.db")); err != nil {
 		return nil, err
 	}
 	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,

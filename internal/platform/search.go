@@ -12,11 +12,12 @@ import (
 // openSearch opens the catalog's search index in mesh.db, brings it up to
 // date with the registry once (an index written by another process, or
 // none yet), and keeps it in step with every apply.
-func (p *Platform) openSearch(ctx context.Context, db *sql.DB) error {
-	idx, err := search.Open(ctx, search.Config{DB: db, Catalog: p.Registry, Access: p.Access, Logger: p.log})
+func (p *Platform) openSearch(ctx context.Context, db *sql.DB, path string) error {
+	idx, err := search.Open(ctx, search.Config{DB: db, Path: path, Catalog: p.Registry, Access: p.Access, Logger: p.log})
 	if err != nil {
 		return err
 	}
+	p.closers = append(p.closers, idx.Close)
 	if _, err := idx.Sync(ctx); err != nil {
 		return err
 	}

@@ -167,7 +167,7 @@ func loadBench(b testing.TB) *fixture {
 			benchIndex.err = err
 			return
 		}
-		idx, err := search.Open(ctx, search.Config{DB: db, Access: acc})
+		idx, err := search.Open(ctx, search.Config{DB: db, Path: path, Access: acc}) // as the platform opens it
 		if err != nil {
 			benchIndex.err = err
 			return

@@ -168,7 +168,7 @@ func (x *Index) browse(ctx context.Context, q *Query, cond string, args []any, o
 	if cond == "" {
 		cond = "1"
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT id, count(*) OVER () FROM mesh_search_docs d WHERE `+cond+`
+	rows, err := x.rdb.QueryContext(ctx, `SELECT id, count(*) OVER () FROM mesh_search_docs d WHERE `+cond+`
 		ORDER BY kind_rank, domain, product, tbl, col LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (x *Index) browse(ctx context.Context, q *Query, cond string, args []any, o
 	}
 	if len(page) == 0 && q.Offset > 0 {
 		// Past the end: no row carried the total.
-		if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM mesh_search_docs d WHERE `+cond, args...).Scan(&out.Total); err != nil {
+		if err := x.rdb.QueryRowContext(ctx, `SELECT count(*) FROM mesh_search_docs d WHERE `+cond, args...).Scan(&out.Total); err != nil {
 			return err
 		}
 	}
@@ -213,6 +213,13 @@ type ranked struct {
 // total is a plain count of the hits, which costs a fraction of a ranking.
 func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond string, args []any, out *Results) error {
 	all := "(" + Match(terms) + ")"
+	if q.Domain != "" {
+		// A necessary condition FTS5 checks while it intersects doclists
+		// (every document has its domain's name in path), so that only the
+		// domain's hits are looked up for the exact test, d.domain = ?. A
+		// domain name is [a-z][a-z0-9_]*: safe between quotes.
+		all = "(" + Match(terms) + ` {path} : "` + q.Domain + `")`
+	}
 	var names []string
 	for _, t := range terms {
 		names = append(names, `"`+t+`"*`)
@@ -226,7 +233,7 @@ func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond s
 		from = "mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid"
 		where += " AND " + cond
 	}
-	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM `+from+` WHERE `+where, append([]any{all}, args...)...).Scan(&out.Total); err != nil {
+	if err := x.rdb.QueryRowContext(ctx, `SELECT count(*) FROM `+from+` WHERE `+where, append([]any{all}, args...)...).Scan(&out.Total); err != nil {
 		return err
 	}
 	want := q.Offset + q.Limit
@@ -234,7 +241,7 @@ func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond s
 		return nil
 	}
 	tiers := []string{all + " AND " + inName, all + " NOT " + inName}
-	if len(terms) == 1 {
+	if len(terms) == 1 && q.Domain == "" {
 		// The same, with half the phrases for bm25 to weigh.
 		tiers[0] = inName
 	}
@@ -276,7 +283,7 @@ func (x *Index) rank(ctx context.Context, expr string, terms []string, cond stri
 	if cond != "" {
 		where = " AND " + cond
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score, d.name IN (`+placeholders(len(terms))+`) AS exact
+	rows, err := x.rdb.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score, d.name IN (`+placeholders(len(terms))+`) AS exact
 		FROM mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid
 		WHERE mesh_search_fts MATCH ?`+where+`
 		ORDER BY exact DESC, score, d.kind_rank, d.domain, d.product, d.tbl, d.col LIMIT ?`, qargs...)
@@ -305,7 +312,7 @@ func (x *Index) fill(ctx context.Context, page []ranked, out *Results) error {
 	for i, r := range page {
 		args[i] = r.id
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT d.id, d.kind, d.domain, d.product, d.tbl, d.col, f.business, f.description
+	rows, err := x.rdb.QueryContext(ctx, `SELECT d.id, d.kind, d.domain, d.product, d.tbl, d.col, f.business, f.description
 		FROM mesh_search_docs d JOIN mesh_search_fts f ON f.rowid = d.id WHERE d.id IN (`+placeholders(len(page))+`)`, args...)
 	if err != nil {
 		return err
@@ -348,7 +355,7 @@ func (x *Index) annotate(ctx context.Context, match string, ids []int64, hits []
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT rowid, `+highlightCols+`, snippet(mesh_search_fts, 4, '**', '**', '…', 16)
+	rows, err := x.rdb.QueryContext(ctx, `SELECT rowid, `+highlightCols+`, snippet(mesh_search_fts, 4, '**', '**', '…', 16)
 		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND +rowid IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return err
