@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -125,6 +126,7 @@ func genCatalog() []search.ProductDocs {
 var benchIndex struct {
 	once    sync.Once
 	dir     string
+	path    string
 	f       *fixture
 	catalog []search.ProductDocs
 	build   time.Duration
@@ -157,6 +159,7 @@ func loadBench(b testing.TB) *fixture {
 		} else if _, err := os.Stat(path); err == nil {
 			built = true
 		}
+		benchIndex.path = path
 		db, err := registry.OpenSQLite(path)
 		if err != nil {
 			benchIndex.err = err
@@ -238,7 +241,15 @@ func BenchmarkSearch(b *testing.B) {
 		f.grant(b, "bench-admin", access.RoleAdmin, "", "")
 	})
 	mix := benchMix(cat)
-	ref, err := f.db.PrepareContext(ctx, `SELECT rowid FROM mesh_search_fts WHERE mesh_search_fts MATCH ?
+	// The reference reads through a pool set up as the index's own search
+	// pool (Config.Path): the same page cache and memory map.
+	refDB, err := sql.Open("sqlite", "file:"+benchIndex.path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-32768)&_pragma=mmap_size(4294967296)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer refDB.Close()
+	refDB.SetMaxOpenConns(1)
+	ref, err := refDB.PrepareContext(ctx, `SELECT rowid FROM mesh_search_fts WHERE mesh_search_fts MATCH ?
 		ORDER BY bm25(mesh_search_fts, 10.0, 6.0, 5.0, 3.0, 1.0) LIMIT 20`)
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -351,12 +352,15 @@ func (x *Index) fill(ctx context.Context, page []ranked, out *Results) error {
 // start (merging the doclists of every term it expands to) is the costly
 // part of a MATCH.
 func (x *Index) annotate(ctx context.Context, match string, ids []int64, hits []Hit) error {
-	args := []any{match}
+	lo, hi := slices.Min(ids), slices.Max(ids)
+	args := []any{match, lo, hi}
 	for _, id := range ids {
 		args = append(args, id)
 	}
+	// The range FTS5 does use: it seeks its doclists to it, which pays when
+	// the page's hits are near each other (a domain's documents are).
 	rows, err := x.rdb.QueryContext(ctx, `SELECT rowid, `+highlightCols+`, snippet(mesh_search_fts, 4, '**', '**', '…', 16)
-		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND +rowid IN (`+placeholders(len(ids))+`)`, args...)
+		FROM mesh_search_fts WHERE mesh_search_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return err
 	}
