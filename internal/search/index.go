@@ -147,7 +147,7 @@ func Open(ctx context.Context, c Config) (*Index, error) {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "query_only(1)")
-		q.Add("_pragma", "cache_size(-32768)")   // 32 MB per connection
+		q.Add("_pragma", "cache_size(-32768)")    // 32 MB per connection
 		q.Add("_pragma", "mmap_size(4294967296)") // address space, not memory
 		rdb, err := sql.Open("sqlite", "file:"+abs+"?"+q.Encode())
 		if err != nil {
