@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS mesh_search_docs (
 );
 CREATE INDEX IF NOT EXISTS mesh_search_docs_product ON mesh_search_docs (domain, product);
 CREATE INDEX IF NOT EXISTS mesh_search_docs_pkey ON mesh_search_docs (pkey);
+CREATE INDEX IF NOT EXISTS mesh_search_docs_domain ON mesh_search_docs (domain); -- in rowid order: a domain's id range
 CREATE INDEX IF NOT EXISTS mesh_search_docs_browse ON mesh_search_docs (kind_rank, domain, product, tbl, col);
 -- Multi-valued filter attributes: attr is 'tag' or 'class'; values are lower case.
 CREATE TABLE IF NOT EXISTS mesh_search_attrs (
