@@ -255,12 +255,27 @@ func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond s
 	if out.Total == 0 || q.Offset >= out.Total {
 		return nil
 	}
+	var hits []ranked
+	if out.Total <= smallTotal && len(terms) > 1 {
+		// Few hits: rank them all in one MATCH, telling the tiers apart by
+		// where highlight() finds a term. bm25 weighs each phrase of its
+		// expression by reading all its documents first, and the tiers'
+		// expressions have every term twice; with a few hundred hits that
+		// costs more than highlighting them.
+		page, err := x.rankSmall(ctx, all, terms, cond, args, want)
+		if err != nil {
+			return err
+		}
+		hits = page
+	}
 	tiers := []string{all + " AND " + inName, all + " NOT " + inName}
 	if len(terms) == 1 {
 		// The same, with half the phrases for bm25 to weigh.
 		tiers[0] = inName
 	}
-	var hits []ranked
+	if hits != nil {
+		tiers = nil
+	}
 	for _, expr := range tiers {
 		page, err := x.rank(ctx, expr, terms, cond, args, want-len(hits))
 		if err != nil {
@@ -283,6 +298,44 @@ func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond s
 		ids[i] = h.id
 	}
 	return x.annotate(ctx, Match(terms), ids, out.Results)
+}
+
+// smallTotal is the most hits searchText ranks in one MATCH (a variable
+// for tests).
+var smallTotal = 1000
+
+// rankSmall returns the first n hits of expr, in the tiers' order.
+func (x *Index) rankSmall(ctx context.Context, expr string, terms []string, cond string, args []any, n int) ([]ranked, error) {
+	qargs := make([]any, 0, len(terms)+len(args)+2)
+	for _, t := range terms {
+		qargs = append(qargs, t)
+	}
+	qargs = append(qargs, expr)
+	qargs = append(qargs, args...)
+	qargs = append(qargs, n)
+	where := ""
+	if cond != "" {
+		where = " AND " + cond
+	}
+	rows, err := x.rdb.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score, d.name IN (`+placeholders(len(terms))+`) AS exact,
+		instr(highlight(mesh_search_fts, 0, char(2), char(3)), char(2)) > 0 AS in_name
+		FROM mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid
+		WHERE mesh_search_fts MATCH ?`+where+`
+		ORDER BY exact DESC, in_name DESC, score, d.kind_rank, d.domain, d.product, d.tbl, d.col LIMIT ?`, qargs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ranked{}
+	for rows.Next() {
+		var r ranked
+		var exact, inName bool
+		if err := rows.Scan(&r.id, &r.score, &exact, &inName); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // rank returns the first n hits of one tier's MATCH expression.

@@ -301,3 +301,31 @@ func TestSyntaxIsText(t *testing.T) {
 		t.Errorf("Search(customer NOT name) = %v, want nothing (no document has the word not)", addresses(res))
 	}
 }
+
+// TestRankingPaths: few hits are ranked in one MATCH, many in tiers; both
+// find the same hits and keep name matches first.
+func TestRankingPaths(t *testing.T) {
+	f := seeded(t)
+	for _, q := range []string{"order date", "customer name", "sales orders", "price part", "supply chain", "customer"} {
+		one := f.search(t, root, search.Query{Text: q, Limit: search.MaxLimit})
+		undo := search.SetSmallTotal(0)
+		tiers := f.search(t, root, search.Query{Text: q, Limit: search.MaxLimit})
+		undo()
+		a, b := addresses(one), addresses(tiers)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) || one.Total != tiers.Total {
+			t.Errorf("Search(%q): one MATCH found %v (%d), tiers %v (%d); want the same", q, a, one.Total, b, tiers.Total)
+		}
+		for _, res := range []*search.Results{one, tiers} {
+			seenOther := false
+			for _, h := range res.Results {
+				if !slices.Contains(h.Matched, "name") {
+					seenOther = true
+				} else if seenOther {
+					t.Errorf("Search(%q) = %v: name match %s after a hit without one", q, addresses(res), h.Address)
+				}
+			}
+		}
+	}
+}
