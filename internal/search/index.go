@@ -255,8 +255,8 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.hash, `SELECT hash FROM mesh_search_products WHERE domain = ? AND product = ?`},
 		{&w.upsert, `INSERT INTO mesh_search_products (domain, product, source, hash) VALUES (?, ?, ?, ?)
 			ON CONFLICT (domain, product) DO UPDATE SET source = excluded.source, hash = excluded.hash`},
-		{&w.doc, `INSERT INTO mesh_search_docs (kind, kind_rank, domain, product, tbl, col, pkey, name, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.doc, `INSERT INTO mesh_search_docs (kind, kind_rank, domain, product, tbl, col, pkey, name, status, tags, classes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.fts, `INSERT INTO mesh_search_fts (rowid, name, path, business, meta, description) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.attr, `INSERT OR IGNORE INTO mesh_search_attrs (attr, value, doc) VALUES (?, ?, ?)`},
 		{&w.delFTS, `DELETE FROM mesh_search_fts WHERE rowid IN (SELECT id FROM mesh_search_docs WHERE domain = ? AND product = ?)`},
@@ -305,7 +305,7 @@ func (w *writer) insert(ctx context.Context, d *Document) error {
 	}
 	name := d.name()
 	res, err := w.doc.ExecContext(ctx, d.Kind, rank, d.Domain, d.Product, d.Table, d.Column, d.Domain+"."+d.Product,
-		strings.ToLower(name), strings.ToLower(d.Status))
+		strings.ToLower(name), strings.ToLower(d.Status), bars(d.Tags), bars(d.Classifications))
 	if err != nil {
 		return err
 	}
@@ -329,6 +329,24 @@ func (w *writer) insert(ctx context.Context, d *Document) error {
 		}
 	}
 	return nil
+}
+
+// bars encodes a set of values as '|a|b|' (lower case), so that instr(col,
+// '|a|') tests membership exactly. A value with '|' in it is left out here
+// (it still filters through mesh_search_attrs when browsing).
+func bars(xs []string) string {
+	var b strings.Builder
+	for _, x := range uniqueSorted(xs) {
+		if strings.Contains(x, "|") {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteByte('|')
+		}
+		b.WriteString(x)
+		b.WriteByte('|')
+	}
+	return b.String()
 }
 
 // sources returns the stored source fingerprint of every indexed product.

@@ -25,13 +25,16 @@ CREATE TABLE IF NOT EXISTS mesh_search_docs (
     col           TEXT NOT NULL DEFAULT '',
     pkey          TEXT NOT NULL,    -- domain.product, for the visibility check
     name          TEXT NOT NULL,    -- lower case, for the exact-name boost
-    status        TEXT NOT NULL DEFAULT ''
+    status        TEXT NOT NULL DEFAULT '',
+    tags          TEXT NOT NULL DEFAULT '', -- '|a|b|', lower case: checked on each hit of a text search
+    classes       TEXT NOT NULL DEFAULT ''  -- '|pii|', lower case
 );
 CREATE INDEX IF NOT EXISTS mesh_search_docs_product ON mesh_search_docs (domain, product);
 CREATE INDEX IF NOT EXISTS mesh_search_docs_pkey ON mesh_search_docs (pkey);
 CREATE INDEX IF NOT EXISTS mesh_search_docs_domain ON mesh_search_docs (domain); -- in rowid order: a domain's id range
 CREATE INDEX IF NOT EXISTS mesh_search_docs_browse ON mesh_search_docs (kind_rank, domain, product, tbl, col);
--- Multi-valued filter attributes: attr is 'tag' or 'class'; values are lower case.
+-- Multi-valued filter attributes again, one row each, for browsing by tag or
+-- classification: attr is 'tag' or 'class'; values are lower case.
 CREATE TABLE IF NOT EXISTS mesh_search_attrs (
     attr  TEXT NOT NULL,
     value TEXT NOT NULL,

@@ -145,18 +145,20 @@ func filters(q *Query, vis visible, text bool) (string, []any) {
 			args = append(args, f.v)
 		}
 	}
-	for _, f := range []struct{ attr, v string }{{"tag", q.Tag}, {"class", q.Classification}} {
-		if f.v == "" {
+	for _, f := range []struct{ attr, col, v string }{{"tag", "d.tags", q.Tag}, {"class", "d.classes", q.Classification}} {
+		v := strings.ToLower(strings.TrimSpace(f.v))
+		if v == "" {
 			continue
 		}
-		// With text, FTS drives and each hit is checked; browsing, the
-		// attribute's documents drive.
-		if text {
-			where = append(where, "EXISTS (SELECT 1 FROM mesh_search_attrs a WHERE a.attr = '"+f.attr+"' AND a.value = ? AND a.doc = d.id)")
-		} else {
-			where = append(where, "d.id IN (SELECT doc FROM mesh_search_attrs WHERE attr = '"+f.attr+"' AND value = ?)")
+		// With text, FTS drives and each hit's row, already read, is
+		// checked; browsing, the attribute's documents drive.
+		if text && !strings.Contains(v, "|") {
+			where = append(where, "instr("+f.col+", ?) > 0")
+			args = append(args, "|"+v+"|")
+			continue
 		}
-		args = append(args, strings.ToLower(strings.TrimSpace(f.v)))
+		where = append(where, "d.id IN (SELECT doc FROM mesh_search_attrs WHERE attr = '"+f.attr+"' AND value = ?)")
+		args = append(args, v)
 	}
 	if vis.sql != "" {
 		where = append(where, vis.sql)
