@@ -210,11 +210,12 @@ type ranked struct {
 // then the rest; by bm25 with column weights within each, and product
 // before table before column at equal score.
 //
-// The tiers are separate MATCHes so that bm25, FTS5's costly part (it
-// decodes each hit's positions and reads its column sizes), runs only on
-// the tiers the page reaches: a common word matches tens of thousands of
-// documents, but a page of 20 is nearly always filled by name matches. The
-// total is a plain count of the hits, which costs a fraction of a ranking.
+// With many hits the tiers are separate MATCHes so that bm25, FTS5's
+// costly part (it decodes each hit's positions and reads its column
+// sizes), runs only on the tiers the page reaches: a common word matches
+// tens of thousands of documents, but a page of 20 is nearly always filled
+// by name matches. The total is a plain count of the hits, which costs a
+// fraction of a ranking.
 func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond string, args []any, out *Results) error {
 	all := "(" + Match(terms) + ")"
 	if q.Domain != "" {
@@ -264,28 +265,25 @@ func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond s
 		// expression by reading all its documents first, and the tiers'
 		// expressions have every term twice; with a few hundred hits that
 		// costs more than highlighting them.
-		page, err := x.rankSmall(ctx, all, terms, cond, args, want)
+		page, err := x.rank(ctx, all, true, terms, cond, args, want)
 		if err != nil {
 			return err
 		}
 		hits = page
-	}
-	tiers := []string{all + " AND " + inName, all + " NOT " + inName}
-	if len(terms) == 1 {
-		// The same, with half the phrases for bm25 to weigh.
-		tiers[0] = inName
-	}
-	if hits != nil {
-		tiers = nil
-	}
-	for _, expr := range tiers {
-		page, err := x.rank(ctx, expr, terms, cond, args, want-len(hits))
-		if err != nil {
-			return err
+	} else {
+		tiers := []string{all + " AND " + inName, all + " NOT " + inName}
+		if len(terms) == 1 {
+			tiers[0] = inName // the same, with half the phrases for bm25 to weigh
 		}
-		hits = append(hits, page...)
-		if len(hits) >= want {
-			break
+		for _, expr := range tiers {
+			page, err := x.rank(ctx, expr, false, terms, cond, args, want-len(hits))
+			if err != nil {
+				return err
+			}
+			hits = append(hits, page...)
+			if len(hits) >= want {
+				break
+			}
 		}
 	}
 	if q.Offset >= len(hits) {
@@ -306,8 +304,9 @@ func (x *Index) searchText(ctx context.Context, q *Query, terms []string, cond s
 // for tests).
 var smallTotal = 1000
 
-// rankSmall returns the first n hits of expr, in the tiers' order.
-func (x *Index) rankSmall(ctx context.Context, expr string, terms []string, cond string, args []any, n int) ([]ranked, error) {
+// rank returns the first n hits of a MATCH expression: exact names first,
+// then (byName) those with a term in their own name, then by bm25.
+func (x *Index) rank(ctx context.Context, expr string, byName bool, terms []string, cond string, args []any, n int) ([]ranked, error) {
 	qargs := make([]any, 0, len(terms)+len(args)+2)
 	for _, t := range terms {
 		qargs = append(qargs, t)
@@ -319,8 +318,12 @@ func (x *Index) rankSmall(ctx context.Context, expr string, terms []string, cond
 	if cond != "" {
 		where = " AND " + cond
 	}
-	rows, err := x.rdb.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score, d.name IN (`+placeholders(len(terms))+`) AS exact,
-		instr(highlight(mesh_search_fts, 0, char(2), char(3)), char(2)) > 0 AS in_name
+	inName := "0"
+	if byName {
+		inName = "instr(highlight(mesh_search_fts, 0, char(2), char(3)), char(2)) > 0"
+	}
+	rows, err := x.rdb.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score,
+		d.name IN (`+placeholders(len(terms))+`) AS exact, `+inName+` AS in_name
 		FROM mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid
 		WHERE mesh_search_fts MATCH ?`+where+`
 		ORDER BY exact DESC, in_name DESC, score, d.kind_rank, d.domain, d.product, d.tbl, d.col LIMIT ?`, qargs...)
@@ -328,44 +331,11 @@ func (x *Index) rankSmall(ctx context.Context, expr string, terms []string, cond
 		return nil, err
 	}
 	defer rows.Close()
-	out := []ranked{}
+	var out []ranked
 	for rows.Next() {
 		var r ranked
 		var exact, inName bool
 		if err := rows.Scan(&r.id, &r.score, &exact, &inName); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// rank returns the first n hits of one tier's MATCH expression.
-func (x *Index) rank(ctx context.Context, expr string, terms []string, cond string, args []any, n int) ([]ranked, error) {
-	qargs := make([]any, 0, len(terms)+len(args)+2)
-	for _, t := range terms {
-		qargs = append(qargs, t)
-	}
-	qargs = append(qargs, expr)
-	qargs = append(qargs, args...)
-	qargs = append(qargs, n)
-	where := ""
-	if cond != "" {
-		where = " AND " + cond
-	}
-	rows, err := x.rdb.QueryContext(ctx, `SELECT d.id, bm25(mesh_search_fts, `+weights+`) AS score, d.name IN (`+placeholders(len(terms))+`) AS exact
-		FROM mesh_search_fts CROSS JOIN mesh_search_docs d ON d.id = mesh_search_fts.rowid
-		WHERE mesh_search_fts MATCH ?`+where+`
-		ORDER BY exact DESC, score, d.kind_rank, d.domain, d.product, d.tbl, d.col LIMIT ?`, qargs...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ranked
-	for rows.Next() {
-		var r ranked
-		var exact bool
-		if err := rows.Scan(&r.id, &r.score, &exact); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
