@@ -47,6 +47,8 @@ Usage:
   mesh describe DOMAIN.PRODUCT                        show a product: contract, tables, snapshots
   mesh page DOMAIN.PRODUCT [--format text|json]       a product's page: owners, data dictionary, sample
                                                       queries, quality history, freshness, lineage, use
+  mesh search TEXT [--domain D] [--tag T] [--classification C] [--status S] [--kind K] [--limit N] [--format text|json]
+                                                      find products, tables and columns you may read
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -121,6 +123,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdDescribe(ctx, rest, stdout, getenv)
 	case "page":
 		err = cmdPage(ctx, rest, stdout, getenv)
+	case "search":
+		err = cmdSearch(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":

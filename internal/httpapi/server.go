@@ -20,6 +20,7 @@ import (
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/search"
 )
 
 // Limits bound what one request may send or get.
@@ -44,6 +45,7 @@ type Config struct {
 	Page      PageSources  // the product page's usage, freshness and lineage; nil ones: sections omitted
 	Limits    Limits
 	Logger    *slog.Logger
+	Search    *search.Index // catalog search; nil: GET /api/v1/search answers 503
 }
 
 // Retainer runs the retention job over every table.
@@ -65,6 +67,7 @@ type Server struct {
 	iceberg http.Handler
 	page    PageSources
 	limits  Limits
+	search  *search.Index
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
@@ -72,7 +75,8 @@ type Server struct {
 // New returns the API server.
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
-		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits,
+		search: c.Search, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -95,6 +99,7 @@ func (s *Server) routes() {
 	s.govRoutes()
 	s.contractRoutes()
 	s.pageRoutes()
+	s.searchRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -26,6 +26,7 @@ import (
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
 	"github.com/meshwork/meshwork/internal/restcatalog"
+	"github.com/meshwork/meshwork/internal/search"
 	"github.com/meshwork/meshwork/internal/usage"
 )
 
@@ -61,6 +62,7 @@ type Platform struct {
 	Audit     *audit.Log
 	Gov       *governance.Governance
 	Usage     *usage.Aggregator
+	Search    *search.Index
 
 	// AdminSecret is the admin token made on this start: set only on a data
 	// directory's first start (or when AdminToken was new), to be shown once.
@@ -154,11 +156,14 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	}
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
 	p.Applier.Notify(p.onApply)
+	if err := p.openSearch(ctx, db, filepath.Join(c.Data, "mesh.db")); err != nil {
+		return nil, err
+	}
 	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
 		Audit: p.Audit, Logger: c.Logger, Publisher: p.Publisher})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
 		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg, Page: httpapi.PageSources{Usage: p.Usage},
-		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
+		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger, Search: p.Search})
 	return p, nil
 }
 
