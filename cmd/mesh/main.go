@@ -44,6 +44,8 @@ Usage:
   mesh query "SQL" [--format table|csv|json]          run a SQL query over the mesh
   mesh products                                       list data products
   mesh describe DOMAIN.PRODUCT                        show a product: contract, tables, snapshots
+  mesh freshness [DOMAIN[.PRODUCT]] [--status late] [--format text|json]
+                                                      show each table's freshness against its SLA
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -116,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdProducts(ctx, rest, stdout, getenv)
 	case "describe":
 		err = cmdDescribe(ctx, rest, stdout, getenv)
+	case "freshness":
+		err = cmdFreshness(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":
