@@ -165,14 +165,9 @@ func TestContextHandler(t *testing.T) {
 // multiple of that.
 func BenchmarkObservePublish(b *testing.B) {
 	ctx := context.Background()
-	ref := testing.Benchmark(func(b *testing.B) {
-		o := outcome(publish.StatusCommitted)
-		for b.Loop() {
-			if _, err := json.Marshal(o.Report); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	// The reference runs first, as a sub-benchmark (testing.Benchmark
+	// cannot run inside a benchmark); its last run's ns/op is the divisor.
+	var refNs float64
 	b.Run("reference=marshal-report", func(b *testing.B) {
 		b.ReportAllocs()
 		o := outcome(publish.StatusCommitted)
@@ -181,6 +176,7 @@ func BenchmarkObservePublish(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		refNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	})
 	for _, status := range []string{publish.StatusCommitted, publish.StatusGateFailed} {
 		b.Run(status, func(b *testing.B) {
@@ -191,7 +187,9 @@ func BenchmarkObservePublish(b *testing.B) {
 				m.ObservePublish(ctx, o)
 			}
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-			b.ReportMetric(ns/float64(ref.NsPerOp()), "x-report")
+			if refNs > 0 {
+				b.ReportMetric(ns/refNs, "x-report")
+			}
 		})
 	}
 }
