@@ -13,11 +13,11 @@ import (
 // their own, without authentication: it is meant for loopback or an
 // internal network a scraper shares with the server, never for the
 // internet (the metrics name every domain, product and table). stop shuts
-// it down.
-func serveMetrics(addr string, h http.Handler, log *slog.Logger, errc chan<- error) (stop func(), err error) {
+// it down; bound is the address it listens on.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger, errc chan<- error) (bound string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
@@ -28,7 +28,7 @@ func serveMetrics(addr string, h http.Handler, log *slog.Logger, errc chan<- err
 			errc <- err
 		}
 	}()
-	return func() {
+	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)

@@ -127,7 +127,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if *metricsAddr != "" {
-		stop, err := serveMetrics(*metricsAddr, p.Metrics.Handler(), log, errc)
+		_, stop, err := serveMetrics(*metricsAddr, p.Metrics.Handler(), log, errc)
 		if err != nil {
 			ln.Close()
 			return err
