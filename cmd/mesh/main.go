@@ -49,6 +49,8 @@ Usage:
                                                       queries, quality history, freshness, lineage, use
   mesh search TEXT [--domain D] [--tag T] [--classification C] [--status S] [--kind K] [--limit N] [--format text|json]
                                                       find products, tables and columns you may read
+  mesh freshness [DOMAIN[.PRODUCT]] [--status late] [--format text|json]
+                                                      show each table's freshness against its SLA
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -125,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdPage(ctx, rest, stdout, getenv)
 	case "search":
 		err = cmdSearch(ctx, rest, stdout, getenv)
+	case "freshness":
+		err = cmdFreshness(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":

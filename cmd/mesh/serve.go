@@ -59,6 +59,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	fs.StringVar(&o.OIDC.PrincipalClaim, "oidc-principal-claim", "sub", "the claim that names the principal")
 	fs.StringVar(&o.OIDC.GroupsClaim, "oidc-groups-claim", "groups", "the claim that lists the principal's groups")
 	fs.DurationVar(&o.OIDC.ClockSkew, "oidc-clock-skew", time.Minute, "clock skew allowed on OIDC token times")
+	fs.DurationVar(&o.FreshnessInterval, "freshness-interval", o.FreshnessInterval, "how often every table's freshness SLA is checked (0: never)")
+	metricsAddr := fs.String("metrics-addr", "", `address of an unauthenticated Prometheus /metrics listener, for loopback or an internal network ("": none; admins can always scrape /metrics on --addr)`)
 	maintain := fs.Duration("maintenance-interval", time.Hour, "how often retention is enforced (0: never)")
 	pgAddr := fs.String("pg-addr", "", `address of the PostgreSQL wire protocol (default 127.0.0.1:15432 with --demo, else off; "" turns it off)`)
 	var pgc platform.PGWireConfig
@@ -124,6 +126,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	log.Info("meshwork is serving", "url", "http://"+ln.Addr().String(), "data", o.Data)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if *metricsAddr != "" {
+		_, stop, err := serveMetrics(*metricsAddr, p.Metrics.Handler(), log, errc)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	if *pgAddr != "" {
 		pgc.Metadata = p.NewPGCatalog()
 		pg, err := p.PGWire(pgc)

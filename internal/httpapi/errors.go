@@ -57,7 +57,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if kind == errs.Internal || kind == errs.Unavailable {
 		level = slog.LevelError
 	}
-	s.log.Log(r.Context(), level, "request failed", "requestId", id, "code", kind.String(), "err", err.Error())
+	s.log.Log(r.Context(), level, "request failed", "code", kind.String(), "err", err.Error())
 	writeJSON(w, status(kind), ErrorBody{Error: ErrorDetail{Code: kind.String(), Message: msg, Details: details, RequestID: id}})
 }
 

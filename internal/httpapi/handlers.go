@@ -252,7 +252,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		rows.Fail(err)
-		s.log.Warn("query result interrupted", "requestId", requestID(r.Context()), "rows", sum.Rows, "err", err)
+		s.log.WarnContext(r.Context(), "query result interrupted", "rows", sum.Rows, "err", err)
 		if media != mediaJSON {
 			// The status line is sent and CSV and Arrow have no place for an
 			// error: break the connection so the client cannot mistake a

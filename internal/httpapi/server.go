@@ -17,6 +17,7 @@ import (
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/observe"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -43,6 +44,9 @@ type Config struct {
 	Retain    Retainer     // nil: no maintenance endpoint
 	Iceberg   http.Handler // the Iceberg REST catalog, served under /iceberg; nil: none
 	Page      PageSources  // the product page's usage, freshness and lineage; nil ones: sections omitted
+	Freshness Freshness    // freshness statuses and SLA breaches; nil: not served
+	Metrics   http.Handler // Prometheus metrics, served to admins at /metrics; nil: not served
+	Observer  Observer     // told of every request; nil: none
 	Limits    Limits
 	Logger    *slog.Logger
 	Search    *search.Index // catalog search; nil: GET /api/v1/search answers 503
@@ -66,6 +70,9 @@ type Server struct {
 	retain  Retainer
 	iceberg http.Handler
 	page    PageSources
+	fresh   Freshness
+	metrics http.Handler
+	obs     Observer
 	limits  Limits
 	search  *search.Index
 	log     *slog.Logger
@@ -76,7 +83,7 @@ type Server struct {
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
 		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits,
-		search: c.Search, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+		search: c.Search, fresh: c.Freshness, metrics: c.Metrics, obs: c.Observer, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -100,6 +107,7 @@ func (s *Server) routes() {
 	s.contractRoutes()
 	s.pageRoutes()
 	s.searchRoutes()
+	s.observeRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -108,14 +116,7 @@ func (s *Server) routes() {
 // icebergPrefix is where the Iceberg REST catalog is served.
 const icebergPrefix = "/iceberg"
 
-type ctxKey int
-
-const requestIDKey ctxKey = 0
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
+func requestID(ctx context.Context) string { return observe.RequestID(ctx) }
 
 // statusWriter remembers the status code for the access log.
 type statusWriter struct {
@@ -155,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
 	}
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+	r = r.WithContext(observe.WithRequestID(r.Context(), id))
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", id)
 	principal := ""
@@ -171,6 +172,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.code,
 			"principal", principal, "bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
+		if s.obs != nil {
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK // what net/http sends for a handler that wrote nothing
+			}
+			s.obs.ObserveHTTP(r.Method, routeOf(r), code, time.Since(start))
+		}
 	}()
 	if s.iceberg != nil && strings.HasPrefix(r.URL.Path, icebergPrefix+"/") {
 		// The Iceberg REST catalog authenticates (and answers errors) in its

@@ -19,9 +19,11 @@ import (
 	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/audit"
+	"github.com/meshwork/meshwork/internal/freshness"
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/observe"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -42,11 +44,14 @@ type Config struct {
 	OIDC         access.OIDCConfig
 	AdminToken   string // registered as an admin token at start (MESH_ADMIN_TOKEN); "": one is made on first start
 	Logger       *slog.Logger
+	// FreshnessInterval is how often every table's freshness is checked
+	// (0: never on a timer).
+	FreshnessInterval time.Duration
 }
 
 // Defaults returns the default configuration over the data directory dir.
 func Defaults(dir string) Config {
-	return Config{Data: dir, MemoryLimit: "4GB", QueryTimeout: time.Minute, MaxUpload: 16 << 30, MaxRows: 1_000_000}
+	return Config{Data: dir, MemoryLimit: "4GB", QueryTimeout: time.Minute, MaxUpload: 16 << 30, MaxRows: 1_000_000, FreshnessInterval: time.Minute}
 }
 
 // Platform is a wired Meshwork.
@@ -63,6 +68,8 @@ type Platform struct {
 	Gov       *governance.Governance
 	Usage     *usage.Aggregator
 	Search    *search.Index
+	Metrics   *observe.Metrics
+	Freshness *freshness.Monitor
 
 	// AdminSecret is the admin token made on this start: set only on a data
 	// directory's first start (or when AdminToken was new), to be shown once.
@@ -79,6 +86,7 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.Logger = slog.New(observe.ContextHandler(c.Logger.Handler())) // request ids in Context logs
 	if err := os.MkdirAll(c.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -159,11 +167,16 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if err := p.openSearch(ctx, db, filepath.Join(c.Data, "mesh.db")); err != nil {
 		return nil, err
 	}
+	if err := p.openObserve(ctx, db, c.FreshnessInterval, c.Logger); err != nil {
+		return nil, err
+	}
 	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
 		Audit: p.Audit, Logger: c.Logger, Publisher: p.Publisher})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
-		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg, Page: httpapi.PageSources{Usage: p.Usage},
-		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger, Search: p.Search})
+		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg,
+		Page:      httpapi.PageSources{Usage: p.Usage, Freshness: pageFreshness{p.Freshness}},
+		Freshness: p.Freshness, Metrics: p.Metrics.Handler(), Observer: p.Metrics, Search: p.Search,
+		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
 	return p, nil
 }
 

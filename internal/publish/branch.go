@@ -75,7 +75,7 @@ func (p *Publisher) PublishBranch(ctx context.Context, req BranchRequest) (*Repo
 			rep.Problems = append(rep.Problems, msg)
 		}
 		p.record(ctx, tbl, Request{Mode: lake.Mode(rep.Mode)}, rep, start, snap)
-		p.log.Info("branch publish", "table", id.String(), "branch", req.Branch, "snapshot", req.Snapshot, "run", rep.RunID, "status", status)
+		p.log.InfoContext(ctx, "branch publish", "table", id.String(), "branch", req.Branch, "snapshot", req.Snapshot, "run", rep.RunID, "status", status)
 		return rep, err
 	}
 	cur, err := p.lake.Load(ctx, id)

@@ -192,7 +192,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 			return
 		}
 		if rmErr := os.RemoveAll(dataDir); rmErr != nil {
-			p.log.Error("remove staged files", "run", run, "err", rmErr)
+			p.log.ErrorContext(ctx, "remove staged files", "run", run, "err", rmErr)
 		}
 	}()
 	files, err := p.run(ctx, req, tbl, path, dataDir, rep)
@@ -222,7 +222,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		// carries this run, its files are live and must stay.
 		if s := p.committedRun(context.WithoutCancel(ctx), id, run); s != nil {
 			committed = true
-			p.log.Warn("commit reported an error but the run is in the table", "run", run, "snapshot", s.SnapshotID, "err", err)
+			p.log.WarnContext(ctx, "commit reported an error but the run is in the table", "run", run, "snapshot", s.SnapshotID, "err", err)
 			snap = s
 		} else {
 			return nil, err
@@ -234,7 +234,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	rep.SnapshotID = snap.SnapshotID
 	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
 	p.record(ctx, tbl, req, rep, start, &snap.SnapshotID)
-	p.log.Info("published", "table", id.String(), "run", run, "snapshot", snap.SnapshotID, "rows", rep.RowsOK, "ms", rep.DurationMs)
+	p.log.InfoContext(ctx, "published", "table", id.String(), "run", run, "snapshot", snap.SnapshotID, "rows", rep.RowsOK, "ms", rep.DurationMs)
 	return rep, nil
 }
 
@@ -271,7 +271,7 @@ func (p *Publisher) record(ctx context.Context, tbl *registry.Table, req Request
 		StartedAt: start, FinishedAt: finished,
 	})
 	if err != nil {
-		p.log.Error("record publish", "run", rep.RunID, "err", err)
+		p.log.ErrorContext(ctx, "record publish", "run", rep.RunID, "err", err)
 	}
 	if p.onDone != nil {
 		p.onDone(ctx, Outcome{Table: tbl, Report: rep, Started: start, Finished: finished})

@@ -15,6 +15,7 @@ import (
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/registry"
 	"github.com/meshwork/meshwork/internal/schema"
+	"github.com/meshwork/meshwork/internal/spec"
 )
 
 // RetentionReport is what one retention run did to a table.
@@ -74,29 +75,12 @@ func addMonths(t time.Time, months int) time.Time {
 	return first.AddDate(0, 0, min(d, last)-1)
 }
 
-// retentionUnits maps the units ODCS allows (and hours) to one name.
-var retentionUnits = map[string]string{
-	"h": "hour", "hour": "hour", "hours": "hour",
-	"d": "day", "day": "day", "days": "day",
-	"m": "month", "month": "month", "months": "month",
-	"y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
-}
-
-// maxRetention bounds a period's value, so that the cutoff stays a date
-// every engine can write.
-const maxRetention = 100_000
-
 // slaDoc is the part of an ODCS document retention reads.
 type slaDoc struct {
 	Schema []struct {
 		Name string `json:"name"`
 	} `json:"schema"`
-	SLA []struct {
-		Property string `json:"property"`
-		Value    any    `json:"value"`
-		Unit     string `json:"unit"`
-		Element  string `json:"element"`
-	} `json:"slaProperties"`
+	SLA []spec.SLAProperty `json:"slaProperties"`
 }
 
 // tableRetention finds the retention period the contract declares for tbl:
@@ -115,7 +99,7 @@ func tableRetention(doc *slaDoc, tbl *registry.Table) (*retention, error) {
 	var general, specific []int // indexes into doc.SLA
 	columns := map[int]string{}
 	for i, sp := range doc.SLA {
-		if !strings.EqualFold(sp.Property, "retention") {
+		if !sp.IsProperty("retention") {
 			continue
 		}
 		where := fmt.Sprintf("slaProperties[%d] (retention)", i)
@@ -166,15 +150,8 @@ func tableRetention(doc *slaDoc, tbl *registry.Table) (*retention, error) {
 	sp := doc.SLA[i]
 	where := fmt.Sprintf("slaProperties[%d] (retention)", i)
 	r := &retention{column: columns[i]}
-	var ok bool
-	if r.unit, ok = retentionUnits[strings.ToLower(strings.TrimSpace(sp.Unit))]; !ok {
-		if sp.Unit == "" {
-			return nil, errs.E(errs.Invalid, op, "%s: a unit is required: use h, d, m or y (or hours, days, months, years)", where)
-		}
-		return nil, errs.E(errs.Invalid, op, "%s: unit %q is not known: use h, d, m or y (or hours, days, months, years)", where, sp.Unit)
-	}
 	var err error
-	if r.n, err = retentionValue(sp.Value); err != nil {
+	if r.n, r.unit, err = retentionPeriod(sp); err != nil {
 		return nil, errs.E(errs.Invalid, op, "%s: %v", where, err)
 	}
 	if r.column == "" {
@@ -192,25 +169,28 @@ func tableRetention(doc *slaDoc, tbl *registry.Table) (*retention, error) {
 	return r, nil
 }
 
-// retentionValue reads a period's value: a whole number (JSON number or
-// numeric string) from 1 to maxRetention.
-func retentionValue(v any) (int, error) {
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case string:
-		var err error
-		if f, err = strconv.ParseFloat(strings.TrimSpace(x), 64); err != nil {
-			return 0, fmt.Errorf("value %q is not a number", x)
-		}
+// retentionPeriod reads a retention period (spec.SLAProperty.Period) as a
+// whole number of hours, days, months or years up to spec.MaxPeriod; weeks
+// count as seven days.
+func retentionPeriod(sp spec.SLAProperty) (int, string, error) {
+	p, err := sp.Period()
+	if err != nil {
+		return 0, "", err
+	}
+	n := p.N
+	var unit string
+	switch p.Unit {
+	case spec.Hour, spec.Day, spec.Month, spec.Year:
+		unit = string(p.Unit)
+	case spec.Week:
+		n, unit = 7*n, "day"
 	default:
-		return 0, fmt.Errorf("value %v is not a number", v)
+		return 0, "", fmt.Errorf("unit %q is too short for a retention period: use h, d, w, m or y", sp.Unit)
 	}
-	if f != math.Trunc(f) || f < 1 || f > maxRetention {
-		return 0, fmt.Errorf("value %v must be a whole number from 1 to %d", v, maxRetention)
+	if n != math.Trunc(n) || n > spec.MaxPeriod {
+		return 0, "", fmt.Errorf("value %v must be a whole number from 1 to %d", sp.Value, spec.MaxPeriod)
 	}
-	return int(f), nil
+	return int(n), unit, nil
 }
 
 // Retain enforces the retention period the table's contract declares

@@ -10,14 +10,10 @@ import (
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/registry"
 	"github.com/meshwork/meshwork/internal/schema"
+	"github.com/meshwork/meshwork/internal/spec"
 )
 
-type sla = struct {
-	Property string `json:"property"`
-	Value    any    `json:"value"`
-	Unit     string `json:"unit"`
-	Element  string `json:"element"`
-}
+type sla = spec.SLAProperty
 
 func salesDoc(tables []string, entries ...sla) *slaDoc {
 	d := &slaDoc{SLA: entries}
@@ -67,8 +63,8 @@ func TestTableRetention(t *testing.T) {
 		{"bare column, two tables", salesDoc(both, sla{Property: "retention", Value: 1.0, Unit: "y", Element: "o_orderdate"}), nil, "must name table.column"},
 		{"not a date", salesDoc(both, sla{Property: "retention", Value: 1.0, Unit: "y", Element: "orders.o_comment"}), nil, "is VARCHAR; rows can only be aged by a date or timestamp column"},
 		{"fraction", salesDoc(both, sla{Property: "retention", Value: 1.5, Unit: "y", Element: "orders.o_orderdate"}), nil, "must be a whole number"},
-		{"zero", salesDoc(both, sla{Property: "retention", Value: 0.0, Unit: "y", Element: "orders.o_orderdate"}), nil, "must be a whole number"},
-		{"huge", salesDoc(both, sla{Property: "retention", Value: 1e9, Unit: "y", Element: "orders.o_orderdate"}), nil, "must be a whole number"},
+		{"zero", salesDoc(both, sla{Property: "retention", Value: 0.0, Unit: "y", Element: "orders.o_orderdate"}), nil, "must be above 0"},
+		{"huge", salesDoc(both, sla{Property: "retention", Value: 1e9, Unit: "y", Element: "orders.o_orderdate"}), nil, "must be above 0"},
 		{"not a number", salesDoc(both, sla{Property: "retention", Value: "seven", Unit: "y", Element: "orders.o_orderdate"}), nil, `value "seven" is not a number`},
 		{"boolean", salesDoc(both, sla{Property: "retention", Value: true, Unit: "y", Element: "orders.o_orderdate"}), nil, "is not a number"},
 		{"two periods", salesDoc(both,

@@ -539,7 +539,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, t *registry.Tabl
 		outcome = "failed"
 	}
 	if res.pubErr != nil {
-		s.log.Error("branch publish failed", "table", id.String(), "err", res.pubErr)
+		s.log.ErrorContext(r.Context(), "branch publish failed", "table", id.String(), "err", res.pubErr)
 	}
 	p, _ := access.FromContext(r.Context())
 	s.audit.Append(audit.Event{Principal: p.Name, Action: "iceberg.commit", Resource: id.String(), Outcome: audit.OK}, details)
