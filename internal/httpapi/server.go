@@ -17,6 +17,7 @@ import (
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/lineage"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -44,6 +45,7 @@ type Config struct {
 	Page      PageSources  // the product page's usage, freshness and lineage; nil ones: sections omitted
 	Limits    Limits
 	Logger    *slog.Logger
+	Lineage   *lineage.Store
 }
 
 // Retainer runs the retention job over every table.
@@ -64,6 +66,7 @@ type Server struct {
 	retain  Retainer
 	iceberg http.Handler
 	page    PageSources
+	lineage *lineage.Store
 	limits  Limits
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -73,6 +76,7 @@ type Server struct {
 func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
 		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+	s.lineage = c.Lineage // nil: no lineage API
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -95,6 +99,7 @@ func (s *Server) routes() {
 	s.govRoutes()
 	s.contractRoutes()
 	s.pageRoutes()
+	s.lineageRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/lineage"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -41,6 +42,8 @@ type Config struct {
 	OIDC         access.OIDCConfig
 	AdminToken   string // registered as an admin token at start (MESH_ADMIN_TOKEN); "": one is made on first start
 	Logger       *slog.Logger
+	// OpenLineageURL receives an OpenLineage run event for every publish; "": none.
+	OpenLineageURL string
 }
 
 // Defaults returns the default configuration over the data directory dir.
@@ -61,6 +64,7 @@ type Platform struct {
 	Audit     *audit.Log
 	Gov       *governance.Governance
 	Usage     *usage.Aggregator
+	Lineage   *lineage.Store
 
 	// AdminSecret is the admin token made on this start: set only on a data
 	// directory's first start (or when AdminToken was new), to be shown once.
@@ -152,13 +156,16 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if err := p.openUsage(ctx, db); err != nil {
 		return nil, err
 	}
+	if err := p.openLineage(ctx, db, c); err != nil {
+		return nil, err
+	}
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
 	p.Applier.Notify(p.onApply)
 	iceberg := restcatalog.Handler(restcatalog.Config{Registry: p.Registry, Lake: p.Lake, Access: p.Access, Gov: p.Gov,
 		Audit: p.Audit, Logger: c.Logger, Publisher: p.Publisher})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
-		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg, Page: httpapi.PageSources{Usage: p.Usage},
-		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
+		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg, Page: httpapi.PageSources{Usage: p.Usage, Lineage: lineagePage{p.Lineage}},
+		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger, Lineage: p.Lineage})
 	return p, nil
 }
 
