@@ -104,6 +104,9 @@ func ParseEvent(b []byte) (*Event, error) {
 	if len(b) > MaxEventBytes {
 		return nil, bad("body", "larger than %d bytes", MaxEventBytes)
 	}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] != '{' && json.Valid(t) {
+		return nil, bad("body", "must be a JSON object") // null would decode as an empty event
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var e Event
 	if err := dec.Decode(&e); err != nil {
