@@ -7,6 +7,7 @@
 //	mesh query "SQL"                         query the mesh
 //	mesh products | describe DOMAIN.PRODUCT  browse the catalog
 //	mesh page DOMAIN.PRODUCT                 a product's page: owners, dictionary, quality, use
+//	mesh lineage NODE                        what a product, table or column reads and feeds
 //	mesh contract versions|show|diff|majors  browse a contract's versions, compare two, list a product's majors
 //	mesh lint PATH... [--against URL]        check spec files before an apply, e.g. in CI
 //	mesh bench                               measure publish and query speed
@@ -47,6 +48,9 @@ Usage:
   mesh describe DOMAIN.PRODUCT                        show a product: contract, tables, snapshots
   mesh page DOMAIN.PRODUCT [--format text|json]       a product's page: owners, data dictionary, sample
                                                       queries, quality history, freshness, lineage, use
+  mesh lineage NODE [--direction up|down|both] [--depth N] [--format text|json]
+                                                      what NODE (DOMAIN.PRODUCT[.TABLE[.COLUMN]] or
+                                                      NAMESPACE/NAME) reads and feeds; down: impact
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -121,6 +125,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdDescribe(ctx, rest, stdout, getenv)
 	case "page":
 		err = cmdPage(ctx, rest, stdout, getenv)
+	case "lineage":
+		err = cmdLineage(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":

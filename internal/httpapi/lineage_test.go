@@ -295,7 +295,9 @@ func TestLineageEventBadInput(t *testing.T) {
 		})
 	}
 	t.Run("too large", func(t *testing.T) {
-		big := event(func(m map[string]any) { m["job"].(map[string]any)["facets"] = map[string]any{"x": strings.Repeat("a", 1<<20)} })
+		big := event(func(m map[string]any) {
+			m["job"].(map[string]any)["facets"] = map[string]any{"x": strings.Repeat("a", 1<<20)}
+		})
 		postEvent(t, e, big).wantError(t, "POST 1 MiB", http.StatusRequestEntityTooLarge, "too_large", "body")
 	})
 	if diff := cmp.Diff(before, edgeList(e.lineageOf(t, "finance.revenue.daily", "?direction=both&depth=3"))); diff != "" {

@@ -26,15 +26,21 @@ func (emptyCatalog) Products(context.Context) ([]registry.Product, error) { retu
 func (emptyCatalog) Product(_ context.Context, d, n string) (*registry.Product, error) {
 	return nil, errs.E(errs.NotFound, "test", "product %s.%s does not exist", d, n)
 }
-func (emptyCatalog) Tables(context.Context, string, string) ([]registry.Table, error) { return nil, nil }
-func (emptyCatalog) ContractByID(context.Context, string) (*registry.Contract, error) { return nil, nil }
+func (emptyCatalog) Tables(context.Context, string, string) ([]registry.Table, error) {
+	return nil, nil
+}
+func (emptyCatalog) ContractByID(context.Context, string) (*registry.Contract, error) {
+	return nil, nil
+}
 func (emptyCatalog) ContractsOf(context.Context, string, string) ([]registry.Contract, error) {
 	return nil, nil
 }
 
 type allowAll struct{}
 
-func (allowAll) Can(context.Context, access.Principal, access.Action, access.Resource) bool { return true }
+func (allowAll) Can(context.Context, access.Principal, access.Action, access.Resource) bool {
+	return true
+}
 
 func openStore(tb testing.TB) *Store {
 	tb.Helper()

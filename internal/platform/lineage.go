@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/meshwork/meshwork/internal/apply"
+	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/lineage"
 	"github.com/meshwork/meshwork/internal/publish"
@@ -21,6 +23,12 @@ import (
 // so far, rebuilds the spec edges of what each apply changes, and emits an
 // OpenLineage event for every publish when c.OpenLineageURL is set.
 func (p *Platform) openLineage(ctx context.Context, db *sql.DB, c Config) error {
+	if c.OpenLineageURL != "" {
+		u, err := url.Parse(c.OpenLineageURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errs.E(errs.Invalid, "platform.openLineage", "OpenLineage URL %q: must be an http(s) URL", c.OpenLineageURL)
+		}
+	}
 	l, err := lineage.Open(ctx, lineage.Config{DB: db, Catalog: p.Registry, Access: p.Access, Logger: p.log})
 	if err != nil {
 		return err
