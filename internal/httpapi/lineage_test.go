@@ -542,3 +542,46 @@ func TestLineageEmission(t *testing.T) {
 		t.Errorf("gate failure event: no errorMessage run facet")
 	}
 }
+
+// BenchmarkPublishLineage publishes the same file alternately into a
+// platform without OpenLineage emission and one with it (a receiver that
+// answers 201), and reports the median of each and their ratio.
+func BenchmarkPublishLineage(b *testing.B) {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	b.Cleanup(sink.Close)
+	off := lineageEnv(b)
+	on := lineageEnv(b, func(c *platform.Config) { c.OpenLineageURL = sink.URL })
+	var body bytes.Buffer
+	body.WriteString("order_day,revenue\n")
+	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		fmt.Fprintf(&body, "%s,%d.%02d\n", day.AddDate(0, 0, i).Format(time.DateOnly), i*7, i%100)
+	}
+	var tOff, tOn []float64
+	b.ReportAllocs()
+	order := []*env{off, on}
+	for b.Loop() {
+		order[0], order[1] = order[1], order[0] // neither always goes first
+		for _, e := range order {
+			start := time.Now()
+			e.mustPublish(b, "finance.revenue.daily", "replace", ctCSV, body.Bytes())
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			if e == off {
+				tOff = append(tOff, ms)
+			} else {
+				tOn = append(tOn, ms)
+			}
+		}
+	}
+	median := func(v []float64) float64 {
+		s := slices.Clone(v)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	b.ReportMetric(median(tOff), "ms-off/publish")
+	b.ReportMetric(median(tOn), "ms-on/publish")
+	b.ReportMetric(median(tOn)/median(tOff), "on/off")
+}

@@ -203,15 +203,14 @@ func (s *Store) readers(ctx context.Context, ids []string) ([]string, error) {
 
 // dataset returns the external dataset (or field) with the node id, if known.
 func (s *Store) dataset(ctx context.Context, id string) (*dataset, error) {
-	d := dataset{id: id}
-	err := s.db.QueryRowContext(ctx, `SELECT namespace, name, field FROM mesh_lineage_datasets WHERE id = ?`, id).Scan(&d.namespace, &d.name, &d.field)
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
+	g, err := s.graph(ctx)
 	if err != nil {
-		return nil, errs.Wrap(errs.Internal, "lineage.dataset", err, "read datasets")
+		return nil, err
 	}
-	return &d, nil
+	if d, ok := g.datasets[id]; ok {
+		return &d, nil
+	}
+	return nil, nil
 }
 
 // graph is the whole edge set with adjacency lists of edge indexes.
@@ -220,6 +219,8 @@ type graph struct {
 	edges []Edge
 	out   [][]int32 // by node index: edges leaving the node
 	in    [][]int32 // by node index: edges entering the node
+	// datasets are the external datasets and fields, by node id.
+	datasets map[string]dataset
 }
 
 func (g *graph) node(id string) int32 {
@@ -268,6 +269,26 @@ func (s *Store) graph(ctx context.Context) (*graph, error) {
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(errs.Internal, "lineage.graph", err, "read lineage")
 	}
+	if g.datasets, err = s.readDatasets(ctx); err != nil {
+		return nil, err
+	}
 	s.g = g
 	return g, nil
+}
+
+func (s *Store) readDatasets(ctx context.Context) (map[string]dataset, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, namespace, name, field FROM mesh_lineage_datasets`)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "lineage.graph", err, "read datasets")
+	}
+	defer rows.Close()
+	out := map[string]dataset{}
+	for rows.Next() {
+		var d dataset
+		if err := rows.Scan(&d.id, &d.namespace, &d.name, &d.field); err != nil {
+			return nil, errs.Wrap(errs.Internal, "lineage.graph", err, "read datasets")
+		}
+		out[d.id] = d
+	}
+	return out, rows.Err()
 }
