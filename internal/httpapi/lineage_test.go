@@ -585,3 +585,21 @@ func BenchmarkPublishLineage(b *testing.B) {
 	b.ReportMetric(median(tOn), "ms-on/publish")
 	b.ReportMetric(median(tOn)/median(tOff), "on/off")
 }
+
+func TestLineageReaderAppliedFirst(t *testing.T) {
+	// finance.revenue names sales-orders-contract before sales.orders exists:
+	// applying sales.orders later gives finance.revenue its edges.
+	e := newEnv(t)
+	e.applyFiles(t, "lineage.yaml")
+	if got := ids(e.lineageOf(t, "finance.revenue", "?direction=up")); len(got) != 0 {
+		t.Errorf("upstream of finance.revenue before sales.orders exists = %v, want none", got)
+	}
+	srcs, err := demo.Sources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(t, "", srcs...)
+	if got := ids(e.lineageOf(t, "finance.revenue.daily", "?direction=up")); !slices.Equal(got, []string{"sales.orders.lineitem", "sales.orders.orders"}) {
+		t.Errorf("upstream of finance.revenue.daily once sales.orders is applied = %v, want its two tables", got)
+	}
+}
