@@ -113,19 +113,14 @@ func (s *Store) RunEvent(ctx context.Context, r PublishRun) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	// A table's in-edges come from tables and external datasets only; the
+	// walk visits each once.
 	g.walk(table, false, 1, func(st step) {
-		if seen[st.id] || strings.Count(st.id, ".") == 1 && !strings.Contains(st.id, "/") {
-			return // a product: the table's own edges name its tables
-		}
-		seen[st.id] = true
-		if strings.Contains(st.id, "/") {
-			if d, err := s.dataset(ctx, st.id); err == nil && d != nil && d.field == "" {
+		if d, ok := g.datasets[st.id]; ok {
+			if d.field == "" {
 				e.Inputs = append(e.Inputs, &Dataset{Namespace: d.namespace, Name: d.name})
 			}
-			return
-		}
-		if strings.Count(st.id, ".") == 2 {
+		} else if !strings.Contains(st.id, "/") && strings.Count(st.id, ".") == 2 {
 			e.Inputs = append(e.Inputs, &Dataset{Namespace: s.ns, Name: st.id})
 		}
 	}, func(int32) {})

@@ -34,6 +34,7 @@ const (
 	maxDatasets   = 1000    // inputs, outputs
 	maxName       = 1024    // a namespace, name or field
 	maxFields     = 10000   // columnLineage fields of one output
+	maxPairs      = 10000   // inputs × outputs: the table edges one event may add
 )
 
 // Event is an OpenLineage RunEvent (spec 2-0-2). Facets are kept as raw
@@ -187,6 +188,9 @@ func ParseEvent(b []byte) (*Event, error) {
 				return nil, err
 			}
 		}
+	}
+	if len(e.Inputs)*len(e.Outputs) > maxPairs {
+		return nil, bad("outputs", "%d inputs and %d outputs make more than %d edges: split the event", len(e.Inputs), len(e.Outputs), maxPairs)
 	}
 	return &e, nil
 }

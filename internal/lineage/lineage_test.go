@@ -90,6 +90,7 @@ func TestParseEvent(t *testing.T) {
 		  "producer": "https://p", "schemaURL": "https://x", "inputs": [null]}`, "inputs[0]: must be an object"},
 		{`{"eventTime": "2026-12-04T03:17:42Z", "run": {"runId": "3f5e1a2b-4c6d-4e8f-9a0b-1c2d3e4f5a6b"}, "job": {"namespace": "a", "name": "b"},
 		  "producer": "https://p", "schemaURL": "https://x", "outputs": [{"namespace": "n", "name": "x\ny"}]}`, "outputs[0].name: holds a control character"},
+		{manyPairs(), "outputs: 101 inputs and 100 outputs make more than 10000 edges"},
 	}
 	for _, tc := range tests {
 		_, err := ParseEvent([]byte(tc.body))
@@ -97,6 +98,19 @@ func TestParseEvent(t *testing.T) {
 			t.Errorf("ParseEvent(%.60q) = %v, want an Invalid error containing %q", tc.body, err, tc.want)
 		}
 	}
+}
+
+// manyPairs is an event whose inputs and outputs would make 10,100 edges.
+func manyPairs() string {
+	var ins, outs []string
+	for i := range 101 {
+		ins = append(ins, fmt.Sprintf(`{"namespace":"s3://x","name":"i%d"}`, i))
+	}
+	for i := range 100 {
+		outs = append(outs, fmt.Sprintf(`{"namespace":"s3://x","name":"o%d"}`, i))
+	}
+	return `{"eventTime": "2026-12-04T03:17:42Z", "run": {"runId": "3f5e1a2b-4c6d-4e8f-9a0b-1c2d3e4f5a6b"}, "job": {"namespace": "a", "name": "b"},
+		"producer": "https://p", "schemaURL": "https://x", "inputs": [` + strings.Join(ins, ",") + `], "outputs": [` + strings.Join(outs, ",") + `]}`
 }
 
 func TestRunUUID(t *testing.T) {
