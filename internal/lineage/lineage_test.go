@@ -16,6 +16,7 @@ import (
 	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/registry"
+	"github.com/meshwork/meshwork/internal/schema"
 )
 
 // emptyCatalog is a registry with no products: the graph's mesh nodes
@@ -316,6 +317,39 @@ func BenchmarkRunEvent(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.RunEvent(ctx, run); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestResolveColumn(t *testing.T) {
+	table := func(cols ...string) *registry.Table {
+		t := &registry.Table{}
+		for _, c := range cols {
+			t.Def.Schema.Columns = append(t.Def.Schema.Columns, schema.Column{Name: c})
+		}
+		return t
+	}
+	ups := []upstream{
+		{product: "sales.orders", tables: map[string]*registry.Table{"orders": table("o_orderdate"), "items": table("price")}},
+		{product: "supply.parts", tables: map[string]*registry.Table{"items": table("price"), "part": table("p_name")}},
+	}
+	tests := []struct {
+		src, want string
+	}{
+		{"sales.orders.orders.o_orderdate", "sales.orders.orders.o_orderdate"},
+		{"orders.o_orderdate", "sales.orders.orders.o_orderdate"},
+		{"part.p_name", "supply.parts.part.p_name"},
+		{"items.price", ""}, // two input ports have a table items: ambiguous
+		{"supply.parts.items.price", "supply.parts.items.price"}, // the full name is not
+		{"orders.nope", ""},          // no such column
+		{"hr.people.staff.name", ""}, // not an input port
+		{"erp.ledger", ""},           // not a column of an input port
+		{"orders", ""},
+	}
+	for _, tc := range tests {
+		got, ok := resolveColumn(tc.src, ups)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("resolveColumn(%q) = %q, %v; want %q", tc.src, got, ok, tc.want)
 		}
 	}
 }
