@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -13,6 +14,13 @@ import (
 // Lineage: OpenLineage events in, traversals out. Authorization is the
 // lineage store's (deny by default, per dataset); this layer reads the
 // request, audits what was accepted or refused, and writes the answer.
+
+// LineageGraph is what the API reads and writes of the lineage graph
+// (internal/lineage.Store).
+type LineageGraph interface {
+	Ingest(ctx context.Context, e *lineage.Event) (lineage.Ingested, error)
+	Query(ctx context.Context, root string, dir lineage.Direction, depth int) (*lineage.Graph, error)
+}
 
 func (s *Server) lineageRoutes() {
 	if s.lineage == nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/meshwork/meshwork/internal/errs"
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/lake"
-	"github.com/meshwork/meshwork/internal/lineage"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -45,7 +44,7 @@ type Config struct {
 	Page      PageSources  // the product page's usage, freshness and lineage; nil ones: sections omitted
 	Limits    Limits
 	Logger    *slog.Logger
-	Lineage   *lineage.Store
+	Lineage   LineageGraph
 }
 
 // Retainer runs the retention job over every table.
@@ -66,7 +65,7 @@ type Server struct {
 	retain  Retainer
 	iceberg http.Handler
 	page    PageSources
-	lineage *lineage.Store
+	lineage LineageGraph
 	limits  Limits
 	log     *slog.Logger
 	mux     *http.ServeMux
