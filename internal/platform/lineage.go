@@ -98,14 +98,15 @@ func changedProducts(ctx context.Context, p *Platform, plan *apply.Plan) []strin
 }
 
 // publishRun is what the run event of a recorded publish says. Replays
-// (an idempotent retry answered from the record) are not new runs.
+// (an idempotent retry answered from the record) are not new runs, and a
+// branch publish of unknown outcome (StatusUnknown) has nothing true to say.
 func publishRun(o publish.Outcome) (lineage.PublishRun, bool) {
 	r, t := o.Report, o.Table
 	if r == nil || t == nil || r.Replayed {
 		return lineage.PublishRun{}, false
 	}
 	switch r.Status {
-	case publish.StatusCommitted, publish.StatusGateFailed, "failed":
+	case publish.StatusCommitted, publish.StatusGateFailed, publish.StatusFailed, publish.StatusStale:
 	default:
 		return lineage.PublishRun{}, false
 	}
