@@ -7,6 +7,7 @@
 //	mesh query "SQL"                         query the mesh
 //	mesh products | describe DOMAIN.PRODUCT  browse the catalog
 //	mesh page DOMAIN.PRODUCT                 a product's page: owners, dictionary, quality, use
+//	mesh lineage NODE                        what a product, table or column reads and feeds
 //	mesh contract versions|show|diff|majors  browse a contract's versions, compare two, list a product's majors
 //	mesh lint PATH... [--against URL]        check spec files before an apply, e.g. in CI
 //	mesh bench                               measure publish and query speed
@@ -51,6 +52,9 @@ Usage:
                                                       find products, tables and columns you may read
   mesh freshness [DOMAIN[.PRODUCT]] [--status late] [--format text|json]
                                                       show each table's freshness against its SLA
+  mesh lineage NODE [--direction up|down|both] [--depth N] [--format text|json]
+                                                      what NODE (DOMAIN.PRODUCT[.TABLE[.COLUMN]] or
+                                                      NAMESPACE/NAME) reads and feeds; down: impact
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -129,6 +133,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdSearch(ctx, rest, stdout, getenv)
 	case "freshness":
 		err = cmdFreshness(ctx, rest, stdout, getenv)
+	case "lineage":
+		err = cmdLineage(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":

@@ -67,6 +67,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	fs.StringVar(&pgc.TLSCert, "pg-tls-cert", "", "TLS certificate (PEM) of the PostgreSQL wire protocol")
 	fs.StringVar(&pgc.TLSKey, "pg-tls-key", "", "TLS key (PEM) of the PostgreSQL wire protocol")
 	fs.IntVar(&pgc.MaxConns, "pg-max-conns", 64, "most concurrent PostgreSQL wire-protocol connections")
+	fs.StringVar(&o.OpenLineageURL, "openlineage-url", "", "send an OpenLineage run event for every publish to this http(s) URL (\"\": off)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

@@ -50,6 +50,7 @@ type Config struct {
 	Limits    Limits
 	Logger    *slog.Logger
 	Search    *search.Index // catalog search; nil: GET /api/v1/search answers 503
+	Lineage   LineageGraph
 }
 
 // Retainer runs the retention job over every table.
@@ -73,6 +74,7 @@ type Server struct {
 	fresh   Freshness
 	metrics http.Handler
 	obs     Observer
+	lineage LineageGraph
 	limits  Limits
 	search  *search.Index
 	log     *slog.Logger
@@ -84,6 +86,7 @@ func New(c Config) *Server {
 	s := &Server{reg: c.Registry, lake: c.Lake, apply: c.Applier, pub: c.Publisher, engine: c.Engine,
 		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits,
 		search: c.Search, fresh: c.Freshness, metrics: c.Metrics, obs: c.Observer, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
+	s.lineage = c.Lineage // nil: no lineage API
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -108,6 +111,7 @@ func (s *Server) routes() {
 	s.pageRoutes()
 	s.searchRoutes()
 	s.observeRoutes()
+	s.lineageRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

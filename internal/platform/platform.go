@@ -23,6 +23,7 @@ import (
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/lake"
+	"github.com/meshwork/meshwork/internal/lineage"
 	"github.com/meshwork/meshwork/internal/observe"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
@@ -47,6 +48,8 @@ type Config struct {
 	// FreshnessInterval is how often every table's freshness is checked
 	// (0: never on a timer).
 	FreshnessInterval time.Duration
+	// OpenLineageURL receives an OpenLineage run event for every publish; "": none.
+	OpenLineageURL string
 }
 
 // Defaults returns the default configuration over the data directory dir.
@@ -70,6 +73,7 @@ type Platform struct {
 	Search    *search.Index
 	Metrics   *observe.Metrics
 	Freshness *freshness.Monitor
+	Lineage   *lineage.Store
 
 	// AdminSecret is the admin token made on this start: set only on a data
 	// directory's first start (or when AdminToken was new), to be shown once.
@@ -162,6 +166,9 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	if err := p.openUsage(ctx, db); err != nil {
 		return nil, err
 	}
+	if err := p.openLineage(ctx, db, c); err != nil {
+		return nil, err
+	}
 	p.Applier = apply.New(p.Registry, p.Lake, c.Logger, p.Gov)
 	p.Applier.Notify(p.onApply)
 	if err := p.openSearch(ctx, db, filepath.Join(c.Data, "mesh.db")); err != nil {
@@ -174,8 +181,8 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 		Audit: p.Audit, Logger: c.Logger, Publisher: p.Publisher})
 	p.API = httpapi.New(httpapi.Config{Registry: p.Registry, Lake: p.Lake, Applier: p.Applier, Publisher: p.Publisher,
 		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg,
-		Page:      httpapi.PageSources{Usage: p.Usage, Freshness: pageFreshness{p.Freshness}},
-		Freshness: p.Freshness, Metrics: p.Metrics.Handler(), Observer: p.Metrics, Search: p.Search,
+		Page:      httpapi.PageSources{Usage: p.Usage, Freshness: pageFreshness{p.Freshness}, Lineage: lineagePage{p.Lineage}},
+		Freshness: p.Freshness, Metrics: p.Metrics.Handler(), Observer: p.Metrics, Search: p.Search, Lineage: p.Lineage,
 		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
 	return p, nil
 }
