@@ -68,11 +68,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	fs.StringVar(&pgc.TLSKey, "pg-tls-key", "", "TLS key (PEM) of the PostgreSQL wire protocol")
 	fs.IntVar(&pgc.MaxConns, "pg-max-conns", 64, "most concurrent PostgreSQL wire-protocol connections")
 	fs.StringVar(&o.OpenLineageURL, "openlineage-url", "", "send an OpenLineage run event for every publish to this http(s) URL (\"\": off)")
+	fs.BoolVar(&o.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks and OpenLineage deliveries reach loopback and private addresses (on with --demo)")
+	fs.StringVar(&o.EventSource, "event-source", "", "the CloudEvents source prefix of webhook events, e.g. meshwork://mesh.example.com")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	pgSet := false
-	fs.Visit(func(f *flag.Flag) { pgSet = pgSet || f.Name == "pg-addr" })
+	pgSet, privSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		pgSet = pgSet || f.Name == "pg-addr"
+		privSet = privSet || f.Name == "webhook-allow-private"
+	})
+	if !privSet && *withDemo {
+		o.WebhookAllowPrivate = true // a demo's receivers run on the same machine
+	}
 	if !pgSet && *withDemo {
 		*pgAddr = "127.0.0.1:15432"
 	}

@@ -289,6 +289,9 @@ func (s *Server) handleRequestCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if s.accEv != nil {
+		s.accEv.AccessRequested(r.Context(), ar)
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"request": ar})
 }
 
@@ -350,6 +353,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, approve bool) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if s.accEv != nil {
+		s.accEv.AccessDecided(r.Context(), ar)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"request": ar})
 }

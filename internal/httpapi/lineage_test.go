@@ -455,7 +455,7 @@ func receiver(tb testing.TB) (string, <-chan map[string]any) {
 
 func TestLineageEmission(t *testing.T) {
 	target, got := receiver(t)
-	e := lineageEnv(t, func(c *platform.Config) { c.OpenLineageURL = target })
+	e := lineageEnv(t, func(c *platform.Config) { c.OpenLineageURL, c.WebhookAllowPrivate = target, true })
 	next := func(what string) map[string]any {
 		t.Helper()
 		select {
@@ -553,7 +553,7 @@ func BenchmarkPublishLineage(b *testing.B) {
 	}))
 	b.Cleanup(sink.Close)
 	off := lineageEnv(b)
-	on := lineageEnv(b, func(c *platform.Config) { c.OpenLineageURL = sink.URL })
+	on := lineageEnv(b, func(c *platform.Config) { c.OpenLineageURL, c.WebhookAllowPrivate = sink.URL, true })
 	var body bytes.Buffer
 	body.WriteString("order_day,revenue\n")
 	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)

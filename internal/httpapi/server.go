@@ -15,6 +15,7 @@ import (
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/audit"
 	"github.com/meshwork/meshwork/internal/errs"
+	"github.com/meshwork/meshwork/internal/event"
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/observe"
@@ -51,6 +52,10 @@ type Config struct {
 	Logger    *slog.Logger
 	Search    *search.Index // catalog search; nil: GET /api/v1/search answers 503
 	Lineage   LineageGraph
+	// Events serves webhook subscriptions; AccessEvents is told of access
+	// requests for them. nil: none.
+	Events       *event.Bus
+	AccessEvents AccessEvents
 }
 
 // Retainer runs the retention job over every table.
@@ -75,6 +80,8 @@ type Server struct {
 	metrics http.Handler
 	obs     Observer
 	lineage LineageGraph
+	events  *event.Bus
+	accEv   AccessEvents
 	limits  Limits
 	search  *search.Index
 	log     *slog.Logger
@@ -87,6 +94,7 @@ func New(c Config) *Server {
 		gov: c.Gov, access: c.Gov.Access(), audit: c.Audit, retain: c.Retain, iceberg: c.Iceberg, page: c.Page, limits: c.Limits,
 		search: c.Search, fresh: c.Freshness, metrics: c.Metrics, obs: c.Observer, log: c.Logger.With("component", "http"), mux: http.NewServeMux()}
 	s.lineage = c.Lineage // nil: no lineage API
+	s.events, s.accEv = c.Events, c.AccessEvents
 	if s.limits.SpecBytes <= 0 {
 		s.limits.SpecBytes = 8 << 20
 	}
@@ -112,6 +120,7 @@ func (s *Server) routes() {
 	s.searchRoutes()
 	s.observeRoutes()
 	s.lineageRoutes()
+	s.eventRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.NotFound, "http", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -1,15 +1,10 @@
 package platform
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/errs"
@@ -45,9 +40,9 @@ func (p *Platform) openLineage(ctx context.Context, db *sql.DB, c Config) error 
 	if c.OpenLineageURL == "" {
 		return nil
 	}
-	// The events lane's durable sender replaces this best-effort one.
-	var send lineage.Sender = newAsyncSender(p.log, 8)
-	p.closers = append(p.closers, send.(*asyncSender).Close)
+	// Through the events outbox: recorded before the publish returns,
+	// retried with backoff, delivered after a restart.
+	var send lineage.Sender = p.Events
 	p.hooks.publish = append(p.hooks.publish, func(ctx context.Context, o publish.Outcome) {
 		run, ok := publishRun(o)
 		if !ok {
@@ -119,58 +114,6 @@ func publishRun(o publish.Outcome) (lineage.PublishRun, bool) {
 		run.Checks = append(run.Checks, lineage.Check{Name: q.Name, Column: q.Column, Success: q.Passed})
 	}
 	return run, true
-}
-
-// asyncSender posts events in the background, best effort: at most cap at
-// once (more are dropped and logged), each given ten seconds.
-type asyncSender struct {
-	log    *slog.Logger
-	client *http.Client
-	sem    chan struct{}
-	wg     sync.WaitGroup
-}
-
-func newAsyncSender(log *slog.Logger, n int) *asyncSender {
-	return &asyncSender{log: log.With("component", "openlineage"), client: &http.Client{Timeout: 10 * time.Second}, sem: make(chan struct{}, n)}
-}
-
-// Send starts the delivery and returns at once.
-func (a *asyncSender) Send(_ context.Context, url, contentType string, body []byte) error {
-	select {
-	case a.sem <- struct{}{}:
-	default:
-		a.log.Warn("openlineage: too many deliveries in flight, event dropped", "url", url)
-		return nil
-	}
-	a.wg.Add(1)
-	go func() { // exits when the post is answered or times out
-		defer a.wg.Done()
-		defer func() { <-a.sem }()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			a.log.Warn("openlineage: delivery failed", "url", url, "err", err)
-			return
-		}
-		req.Header.Set("Content-Type", contentType)
-		res, err := a.client.Do(req)
-		if err != nil {
-			a.log.Warn("openlineage: delivery failed", "url", url, "err", err)
-			return
-		}
-		res.Body.Close()
-		if res.StatusCode/100 != 2 {
-			a.log.Warn("openlineage: delivery refused", "url", url, "status", res.StatusCode)
-		}
-	}()
-	return nil
-}
-
-// Close waits for the deliveries in flight.
-func (a *asyncSender) Close() error {
-	a.wg.Wait()
-	return nil
 }
 
 // lineagePage gives the product page its lineage neighbourhood.

@@ -46,11 +46,6 @@ func (p *Platform) openObserve(ctx context.Context, db *sql.DB, interval time.Du
 	return nil
 }
 
-// onBreach is told of every new freshness SLA breach.
-func (p *Platform) onBreach(ctx context.Context, b freshness.Breach) {
-	p.Metrics.ObserveBreach(ctx, b)
-}
-
 // pageFreshness gives the product page its freshness section.
 type pageFreshness struct{ m *freshness.Monitor }
 

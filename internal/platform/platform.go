@@ -19,6 +19,7 @@ import (
 	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/audit"
+	"github.com/meshwork/meshwork/internal/event"
 	"github.com/meshwork/meshwork/internal/freshness"
 	"github.com/meshwork/meshwork/internal/governance"
 	"github.com/meshwork/meshwork/internal/httpapi"
@@ -50,6 +51,12 @@ type Config struct {
 	FreshnessInterval time.Duration
 	// OpenLineageURL receives an OpenLineage run event for every publish; "": none.
 	OpenLineageURL string
+	// EventSource prefixes the CloudEvents source of webhook events, e.g.
+	// meshwork://mesh.example.com; "": meshwork://mesh.
+	EventSource string
+	// WebhookAllowPrivate lets webhooks (and OpenLineage deliveries) reach
+	// loopback and private addresses.
+	WebhookAllowPrivate bool
 }
 
 // Defaults returns the default configuration over the data directory dir.
@@ -74,6 +81,7 @@ type Platform struct {
 	Metrics   *observe.Metrics
 	Freshness *freshness.Monitor
 	Lineage   *lineage.Store
+	Events    *event.Bus
 
 	// AdminSecret is the admin token made on this start: set only on a data
 	// directory's first start (or when AdminToken was new), to be shown once.
@@ -163,6 +171,9 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 	}
 	p.Publisher = publish.New(publish.Config{DuckDB: p.DuckDB, Lake: p.Lake, Registry: p.Registry, Guard: p.Engine.Guard(),
 		Policy: p.Gov, Spool: spool, MaxBytes: c.MaxUpload, Logger: c.Logger, OnDone: p.onPublish})
+	if err := p.openEvents(ctx, db, c); err != nil {
+		return nil, err
+	}
 	if err := p.openUsage(ctx, db); err != nil {
 		return nil, err
 	}
@@ -183,6 +194,7 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 		Engine: p.Engine, Gov: p.Gov, Audit: p.Audit, Retain: retainer{p}, Iceberg: iceberg,
 		Page:      httpapi.PageSources{Usage: p.Usage, Freshness: pageFreshness{p.Freshness}, Lineage: lineagePage{p.Lineage}},
 		Freshness: p.Freshness, Metrics: p.Metrics.Handler(), Observer: p.Metrics, Search: p.Search, Lineage: p.Lineage,
+		Events: p.Events, AccessEvents: accessEvents{p},
 		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
 	return p, nil
 }
