@@ -8,6 +8,7 @@
 //	mesh products | describe DOMAIN.PRODUCT  browse the catalog
 //	mesh page DOMAIN.PRODUCT                 a product's page: owners, dictionary, quality, use
 //	mesh lineage NODE                        what a product, table or column reads and feeds
+//	mesh subscribe URL --on TYPES            webhooks: CloudEvents signed with HMAC, retried
 //	mesh contract versions|show|diff|majors  browse a contract's versions, compare two, list a product's majors
 //	mesh lint PATH... [--against URL]        check spec files before an apply, e.g. in CI
 //	mesh bench                               measure publish and query speed
@@ -55,6 +56,10 @@ Usage:
   mesh lineage NODE [--direction up|down|both] [--depth N] [--format text|json]
                                                       what NODE (DOMAIN.PRODUCT[.TABLE[.COLUMN]] or
                                                       NAMESPACE/NAME) reads and feeds; down: impact
+  mesh subscribe URL --on published,gate_failed,... [--product DOMAIN[.PRODUCT]]...
+                                                      a webhook for events you may see; prints its
+                                                      signing secret once
+  mesh subscriptions | unsubscribe ID | deliveries ID your webhooks, delete one, its delivery log
   mesh bench [flags]                                  run the benchmark
   mesh version                                        print the version
 
@@ -135,6 +140,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdFreshness(ctx, rest, stdout, getenv)
 	case "lineage":
 		err = cmdLineage(ctx, rest, stdout, getenv)
+	case "subscribe":
+		err = cmdSubscribe(ctx, rest, stdout, getenv)
+	case "subscriptions":
+		err = cmdSubscriptions(ctx, rest, stdout, getenv)
+	case "unsubscribe":
+		err = cmdUnsubscribe(ctx, rest, stdout, getenv)
+	case "deliveries":
+		err = cmdDeliveries(ctx, rest, stdout, getenv)
 	case "contract":
 		err = cmdContract(ctx, rest, stdout, getenv)
 	case "lint":

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -256,8 +257,17 @@ func (b *Bus) Subscribe(ctx context.Context, p access.Principal, req SubscribeRe
 	if p.Name == "" {
 		return nil, "", errs.E(errs.Unauthenticated, op, "subscribing needs a principal")
 	}
-	if _, err := CheckURL(req.URL); err != nil {
+	u, err := CheckURL(req.URL)
+	if err != nil {
 		return nil, "", err
+	}
+	if !b.c.AllowPrivateTargets {
+		// Refused early when it is an address; names are checked when
+		// dialled, on what they resolve to then.
+		h := u.Hostname()
+		if a, err := netip.ParseAddr(h); err == nil && blocked(a) {
+			return nil, "", errs.E(errs.Invalid, op, "url: %s is a private, loopback or link-local address (mesh serve --webhook-allow-private allows it)", h)
+		}
 	}
 	if len(req.Types) == 0 {
 		return nil, "", errs.E(errs.Invalid, op, "on: name at least one event type (%s)", strings.Join(Types, ", "))

@@ -232,8 +232,8 @@ func TestLineageEventSpark(t *testing.T) {
 	}
 }
 
-// event is a valid event: an external input and the output edit makes.
-func event(edit func(m map[string]any)) []byte {
+// olEvent is a valid OpenLineage event: an external input and the output edit makes.
+func olEvent(edit func(m map[string]any)) []byte {
 	m := map[string]any{
 		"eventType": "COMPLETE",
 		"eventTime": "2026-12-04T03:17:42Z",
@@ -262,29 +262,29 @@ func TestLineageEventBadInput(t *testing.T) {
 	}{
 		{"not JSON", []byte("{"), "body: not JSON"},
 		{"array", []byte("[]"), "body: must be a JSON object"},
-		{"trailing", append(event(nil), "{}"...), "body: trailing data"},
-		{"run id", event(func(m map[string]any) { m["run"] = map[string]any{"runId": "run-42"} }), "run.runId: must be a UUID"},
-		{"run id missing", event(func(m map[string]any) { m["run"] = map[string]any{} }), "run.runId: required"},
-		{"run missing", event(func(m map[string]any) { delete(m, "run") }), "run: required"},
-		{"run id type", event(func(m map[string]any) { m["run"] = map[string]any{"runId": 42} }), "run.runId: must be a string"},
-		{"output name", event(func(m map[string]any) { delete(out(m), "name") }), "outputs[0].name: required"},
-		{"input namespace", event(func(m map[string]any) { m["inputs"].([]any)[0].(map[string]any)["namespace"] = " " }), "inputs[0].namespace: required"},
-		{"event time", event(func(m map[string]any) { m["eventTime"] = "04/12/2026 03:17" }), "eventTime: not RFC 3339"},
-		{"event time missing", event(func(m map[string]any) { delete(m, "eventTime") }), "eventTime: required"},
-		{"event type", event(func(m map[string]any) { m["eventType"] = "DONE" }), "eventType: must be one of"},
-		{"job name", event(func(m map[string]any) { m["job"] = map[string]any{"namespace": "airflow"} }), "job.name: required"},
-		{"producer", event(func(m map[string]any) { m["producer"] = "airflow" }), "producer: must be an absolute URI"},
-		{"schema URL", event(func(m map[string]any) { delete(m, "schemaURL") }), "schemaURL: required"},
-		{"unknown mesh table", event(func(m map[string]any) { out(m)["name"] = "finance.revenue.weekly" }), "outputs[0].name: no mesh table finance.revenue.weekly"},
-		{"not a mesh name", event(func(m map[string]any) { out(m)["name"] = "revenue" }), "outputs[0].name: a dataset of namespace \"meshwork\" must name a mesh table"},
-		{"column lineage shape", event(func(m map[string]any) {
+		{"trailing", append(olEvent(nil), "{}"...), "body: trailing data"},
+		{"run id", olEvent(func(m map[string]any) { m["run"] = map[string]any{"runId": "run-42"} }), "run.runId: must be a UUID"},
+		{"run id missing", olEvent(func(m map[string]any) { m["run"] = map[string]any{} }), "run.runId: required"},
+		{"run missing", olEvent(func(m map[string]any) { delete(m, "run") }), "run: required"},
+		{"run id type", olEvent(func(m map[string]any) { m["run"] = map[string]any{"runId": 42} }), "run.runId: must be a string"},
+		{"output name", olEvent(func(m map[string]any) { delete(out(m), "name") }), "outputs[0].name: required"},
+		{"input namespace", olEvent(func(m map[string]any) { m["inputs"].([]any)[0].(map[string]any)["namespace"] = " " }), "inputs[0].namespace: required"},
+		{"event time", olEvent(func(m map[string]any) { m["eventTime"] = "04/12/2026 03:17" }), "eventTime: not RFC 3339"},
+		{"event time missing", olEvent(func(m map[string]any) { delete(m, "eventTime") }), "eventTime: required"},
+		{"event type", olEvent(func(m map[string]any) { m["eventType"] = "DONE" }), "eventType: must be one of"},
+		{"job name", olEvent(func(m map[string]any) { m["job"] = map[string]any{"namespace": "airflow"} }), "job.name: required"},
+		{"producer", olEvent(func(m map[string]any) { m["producer"] = "airflow" }), "producer: must be an absolute URI"},
+		{"schema URL", olEvent(func(m map[string]any) { delete(m, "schemaURL") }), "schemaURL: required"},
+		{"unknown mesh table", olEvent(func(m map[string]any) { out(m)["name"] = "finance.revenue.weekly" }), "outputs[0].name: no mesh table finance.revenue.weekly"},
+		{"not a mesh name", olEvent(func(m map[string]any) { out(m)["name"] = "revenue" }), "outputs[0].name: a dataset of namespace \"meshwork\" must name a mesh table"},
+		{"column lineage shape", olEvent(func(m map[string]any) {
 			out(m)["facets"] = map[string]any{"columnLineage": map[string]any{"fields": []any{}}}
 		}), "outputs[0].facets.columnLineage.fields: must be an object"},
-		{"column lineage unknown column", event(func(m map[string]any) {
+		{"column lineage unknown column", olEvent(func(m map[string]any) {
 			out(m)["facets"] = map[string]any{"columnLineage": map[string]any{"fields": map[string]any{
 				"profit": map[string]any{"inputFields": []any{map[string]any{"namespace": "s3://raw", "name": "orders", "field": "amount"}}}}}}
 		}), `outputs[0].facets.columnLineage.fields["profit"]: no column profit in finance.revenue.daily`},
-		{"column lineage input field", event(func(m map[string]any) {
+		{"column lineage input field", olEvent(func(m map[string]any) {
 			out(m)["facets"] = map[string]any{"columnLineage": map[string]any{"fields": map[string]any{
 				"revenue": map[string]any{"inputFields": []any{map[string]any{"namespace": "s3://raw", "name": "orders"}}}}}}
 		}), `outputs[0].facets.columnLineage.fields["revenue"].inputFields[0].field: required`},
@@ -295,7 +295,7 @@ func TestLineageEventBadInput(t *testing.T) {
 		})
 	}
 	t.Run("too large", func(t *testing.T) {
-		big := event(func(m map[string]any) {
+		big := olEvent(func(m map[string]any) {
 			m["job"].(map[string]any)["facets"] = map[string]any{"x": strings.Repeat("a", 1<<20)}
 		})
 		postEvent(t, e, big).wantError(t, "POST 1 MiB", http.StatusRequestEntityTooLarge, "too_large", "body")
@@ -311,14 +311,14 @@ func TestLineageEventAuthorization(t *testing.T) {
 	e := lineageEnv(t)
 	consumer := e.principal(t, "sales-reader", httpapi.GrantRequest{Role: access.RoleConsumer, Domain: "sales"})
 	before := edgeList(e.lineageOf(t, "sales.orders.orders", "?direction=both"))
-	intoOrders := event(func(m map[string]any) {
+	intoOrders := olEvent(func(m map[string]any) {
 		m["outputs"] = []any{map[string]any{"namespace": "meshwork", "name": "sales.orders.orders"}}
 	})
-	readsFinance := event(func(m map[string]any) {
+	readsFinance := olEvent(func(m map[string]any) {
 		m["inputs"] = []any{map[string]any{"namespace": "meshwork", "name": "finance.revenue.daily"}}
 		m["outputs"] = []any{map[string]any{"namespace": "s3://exports", "name": "revenue.csv"}}
 	})
-	external := event(func(m map[string]any) {
+	external := olEvent(func(m map[string]any) {
 		m["outputs"] = []any{map[string]any{"namespace": "s3://curated", "name": "orders"}}
 	})
 	tests := []struct {
@@ -332,7 +332,7 @@ func TestLineageEventAuthorization(t *testing.T) {
 		{"a consumer cannot add an edge into sales.orders", consumer, intoOrders, http.StatusForbidden, "forbidden", `outputs[0]: principal "sales-reader" may not add lineage into sales.orders`},
 		{"an input it may not read", consumer, readsFinance, http.StatusForbidden, "forbidden", `inputs[0]: principal "sales-reader" may not read finance.revenue`},
 		{"no credential", e.as(""), external, http.StatusUnauthorized, "unauthenticated", ""},
-		{"an unknown product is forbidden, not named", consumer, event(func(m map[string]any) {
+		{"an unknown product is forbidden, not named", consumer, olEvent(func(m map[string]any) {
 			m["outputs"] = []any{map[string]any{"namespace": "meshwork", "name": "hr.people.staff"}}
 		}), http.StatusForbidden, "forbidden", "may not add lineage into hr.people"},
 	}
@@ -353,7 +353,7 @@ func TestLineageEventAuthorization(t *testing.T) {
 	})
 	t.Run("only COMPLETE events add edges", func(t *testing.T) {
 		for _, typ := range []string{"START", "RUNNING", "FAIL", "ABORT", "OTHER"} {
-			body := event(func(m map[string]any) {
+			body := olEvent(func(m map[string]any) {
 				m["eventType"] = typ
 				m["outputs"] = []any{map[string]any{"namespace": "s3://curated", "name": "orders-" + strings.ToLower(typ)}}
 			})
@@ -394,7 +394,7 @@ func TestLineageCycle(t *testing.T) {
 	for _, p := range [][2]string{{"s3://a/x", "s3://a/y"}, {"s3://a/y", "s3://a/z"}, {"s3://a/z", "s3://a/x"}} {
 		ns, name, _ := strings.Cut(strings.TrimPrefix(p[0], "s3://"), "/")
 		ns2, name2, _ := strings.Cut(strings.TrimPrefix(p[1], "s3://"), "/")
-		postEvent(t, e, event(func(m map[string]any) {
+		postEvent(t, e, olEvent(func(m map[string]any) {
 			m["inputs"] = []any{map[string]any{"namespace": "s3://" + ns, "name": name}}
 			m["outputs"] = []any{map[string]any{"namespace": "s3://" + ns2, "name": name2}}
 		})).wantStatus(t, "POST cycle edge", http.StatusAccepted)
