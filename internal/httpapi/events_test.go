@@ -78,7 +78,7 @@ type subscribed struct {
 	Secret       string             `json:"secret"`
 }
 
-func (e *env) subscribe(t *testing.T, url string, on []string, products ...string) subscribed {
+func (e *env) subscribe(t testing.TB, url string, on []string, products ...string) subscribed {
 	t.Helper()
 	r := e.sendJSON(t, "POST", "/api/v1/subscriptions", event.SubscribeRequest{URL: url, Types: on, Products: products})
 	r.wantStatus(t, "POST /api/v1/subscriptions", http.StatusCreated)
