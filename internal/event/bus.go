@@ -375,7 +375,7 @@ func (b *Bus) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, op, err, "begin")
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `DELETE FROM mesh_subscriptions WHERE id = ?`, id)
 	if err != nil {
 		return errs.Wrap(errs.Internal, op, err, "delete subscription")

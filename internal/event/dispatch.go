@@ -72,7 +72,7 @@ func (b *Bus) claim(ctx context.Context, n int) ([]claimed, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	defer tx.Rollback()
 	now := time.Now().UnixMilli()
 	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.subscription_id, d.target, d.content_type, COALESCE(d.body, e.payload), d.attempts
 		FROM mesh_deliveries d LEFT JOIN mesh_events e ON e.id = d.event_id

@@ -101,7 +101,7 @@ func (b *Bus) record(ctx context.Context, e Event, targets []*Subscription) erro
 	if err != nil {
 		return errs.Wrap(errs.Internal, op, err, "begin")
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	defer tx.Rollback()
 	now := nowText()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO mesh_events (id, type, subject, time, payload) VALUES (?, ?, ?, ?, ?)`,
 		ce.ID, e.Type, ce.Subject, ce.Time.Format(time.RFC3339Nano), string(payload)); err != nil {

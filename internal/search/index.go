@@ -193,7 +193,7 @@ func (x *Index) Write(ctx context.Context, put []ProductDocs, del []Key) (Stats,
 	if err != nil {
 		return st, errs.Wrap(errs.Internal, op, err, "begin")
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	defer tx.Rollback()
 	w, err := newWriter(ctx, tx)
 	if err != nil {
 		return st, errs.Wrap(errs.Internal, op, err, "prepare")
