@@ -154,6 +154,18 @@ func (c *client) getJSON(ctx context.Context, path string, v any) error {
 }
 
 // printDetails prints an API error's details (diagnostics, a publish report) indented.
+// copyJSON writes the server's JSON answer to path to w as it comes, for
+// --format json.
+func (c *client) copyJSON(ctx context.Context, path string, w io.Writer) error {
+	resp, err := c.do(ctx, http.MethodGet, path, nil, map[string]string{"Accept": "application/json"})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
 func printDetails(w io.Writer, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) && len(ae.Details) > 0 && string(ae.Details) != "null" {

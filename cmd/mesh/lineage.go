@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -40,13 +39,7 @@ func cmdLineage(ctx context.Context, args []string, stdout io.Writer, getenv fun
 	}
 	path := "/api/v1/lineage/" + url.PathEscape(fs.Arg(0)) + "?direction=" + url.QueryEscape(*direction) + "&depth=" + strconv.Itoa(*depth)
 	if *format == "json" {
-		resp, err := newClient(getenv).do(ctx, http.MethodGet, path, nil, nil)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		_, err = io.Copy(stdout, resp.Body)
-		return err
+		return newClient(getenv).copyJSON(ctx, path, stdout)
 	}
 	var g lineage.Graph
 	if err := newClient(getenv).getJSON(ctx, path, &g); err != nil {

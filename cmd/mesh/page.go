@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 
@@ -33,13 +32,7 @@ func cmdPage(ctx context.Context, args []string, stdout io.Writer, getenv func(s
 	}
 	path := "/api/v1/products/" + name[0] + "/" + name[1] + "/page"
 	if *format == "json" {
-		resp, err := newClient(getenv).do(ctx, http.MethodGet, path, nil, nil)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		_, err = io.Copy(stdout, resp.Body)
-		return err
+		return newClient(getenv).copyJSON(ctx, path, stdout)
 	}
 	var p httpapi.Page
 	if err := newClient(getenv).getJSON(ctx, path, &p); err != nil {

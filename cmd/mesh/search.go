@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -62,13 +61,7 @@ func cmdSearch(ctx context.Context, args []string, stdout io.Writer, getenv func
 	}
 	path := "/api/v1/search?" + q.Encode()
 	if *format == "json" {
-		resp, err := newClient(getenv).do(ctx, http.MethodGet, path, nil, map[string]string{"Accept": "application/json"})
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		_, err = io.Copy(stdout, resp.Body)
-		return err
+		return newClient(getenv).copyJSON(ctx, path, stdout)
 	}
 	var res struct {
 		Total   int `json:"total"`

@@ -59,17 +59,24 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 // ownSubscription returns the subscription named in the path if the caller
-// owns it or is an admin; anyone else is told it does not exist.
-func (s *Server) ownSubscription(r *http.Request) (*event.Subscription, error) {
+// owns it or is an admin; anyone else is told it does not exist. On false it
+// has answered the request.
+func (s *Server) ownSubscription(w http.ResponseWriter, r *http.Request) (*event.Subscription, bool) {
+	if !s.eventsOn(w, r) {
+		return nil, false
+	}
 	sub, err := s.events.Get(r.PathValue("id"))
+	if err == nil {
+		p, _ := access.FromContext(r.Context())
+		if sub.Owner != p.Name && !s.access.Can(r.Context(), p, access.ActionAdmin, access.Resource{}) {
+			err = errs.E(errs.NotFound, "http.subscription", "no subscription %q", sub.ID)
+		}
+	}
 	if err != nil {
-		return nil, err
+		s.fail(w, r, err)
+		return nil, false
 	}
-	p, _ := access.FromContext(r.Context())
-	if sub.Owner != p.Name && !s.access.Can(r.Context(), p, access.ActionAdmin, access.Resource{}) {
-		return nil, errs.E(errs.NotFound, "http.subscription", "no subscription %q", sub.ID)
-	}
-	return sub, nil
+	return sub, true
 }
 
 func (s *Server) handleSubscriptions(w http.ResponseWriter, r *http.Request) {
@@ -85,25 +92,19 @@ func (s *Server) handleSubscriptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSubscription(w http.ResponseWriter, r *http.Request) {
-	if !s.eventsOn(w, r) {
-		return
-	}
-	sub, err := s.ownSubscription(r)
-	if err != nil {
-		s.fail(w, r, err)
+	sub, ok := s.ownSubscription(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"subscription": sub})
 }
 
 func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
-	if !s.eventsOn(w, r) {
+	sub, ok := s.ownSubscription(w, r)
+	if !ok {
 		return
 	}
-	sub, err := s.ownSubscription(r)
-	if err == nil {
-		err = s.events.Delete(r.Context(), sub.ID)
-	}
+	err := s.events.Delete(r.Context(), sub.ID)
 	s.record(r, "subscription.delete", "subscription:"+clipText(r.PathValue("id"), 64), err, nil)
 	if err != nil {
 		s.fail(w, r, err)
@@ -114,12 +115,8 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) {
 	const op = "http.deliveries"
-	if !s.eventsOn(w, r) {
-		return
-	}
-	sub, err := s.ownSubscription(r)
-	if err != nil {
-		s.fail(w, r, err)
+	sub, ok := s.ownSubscription(w, r)
+	if !ok {
 		return
 	}
 	limit := 100
@@ -140,14 +137,11 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
-	if !s.eventsOn(w, r) {
+	sub, ok := s.ownSubscription(w, r)
+	if !ok {
 		return
 	}
-	sub, err := s.ownSubscription(r)
-	if err == nil {
-		err = s.events.Ping(r.Context(), sub.ID)
-	}
-	if err != nil {
+	if err := s.events.Ping(r.Context(), sub.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

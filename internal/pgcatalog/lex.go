@@ -85,12 +85,7 @@ func lex(s string) []token {
 			out = append(out, token{kind: tokIdent, text: s[start:i], value: strings.ReplaceAll(name, `""`, `"`), quoted: true, start: start})
 		case c == '$':
 			if tag := query.DollarTag(s[i:]); tag != "" {
-				j := strings.Index(s[i+len(tag):], tag)
-				if j < 0 {
-					i = len(s)
-				} else {
-					i += len(tag) + j + len(tag)
-				}
+				i = query.DollarEnd(s, i, tag)
 				out = append(out, token{kind: tokString, text: s[start:i], start: start})
 				continue
 			}

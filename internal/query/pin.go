@@ -105,12 +105,7 @@ func lexSegments(s string) []segment {
 				continue
 			}
 			emit(i, true)
-			j := strings.Index(s[i+len(tag):], tag)
-			if j < 0 {
-				i = len(s)
-			} else {
-				i += len(tag) + j + len(tag)
-			}
+			i = DollarEnd(s, i, tag)
 			emit(i, false)
 		default:
 			i++
@@ -136,6 +131,16 @@ func QuotedEnd(s string, i int, q byte, escapes bool) int {
 		}
 	}
 	return len(s)
+}
+
+// DollarEnd returns the index just past the dollar-quoted string that tag
+// opens at s[i:], or len(s) when it is never closed.
+func DollarEnd(s string, i int, tag string) int {
+	j := strings.Index(s[i+len(tag):], tag)
+	if j < 0 {
+		return len(s)
+	}
+	return i + len(tag) + j + len(tag)
 }
 
 // DollarTag returns the $tag$ that opens a dollar-quoted string at the start

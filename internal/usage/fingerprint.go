@@ -98,12 +98,7 @@ func lexTokens(s string) []token {
 			i = j
 		case c == '$':
 			if tag := query.DollarTag(s[i:]); tag != "" {
-				j := strings.Index(s[i+len(tag):], tag)
-				if j < 0 {
-					i = len(s)
-				} else {
-					i += len(tag) + j + len(tag)
-				}
+				i = query.DollarEnd(s, i, tag)
 				lit()
 				continue
 			}
