@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/meshwork/meshwork/internal/httpapi"
 )
@@ -174,11 +175,9 @@ func writePage(w io.Writer, p *httpapi.Page) error {
 	}
 
 	if p.Freshness != nil {
-		b, err := json.Marshal(p.Freshness)
-		if err != nil {
+		if err := writePageFreshness(w, p.Freshness); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\nFreshness\n  %s\n", b)
 	}
 	if len(p.Lineage) > 0 {
 		fmt.Fprintln(w, "\nLineage")
@@ -203,6 +202,42 @@ func writePage(w io.Writer, p *httpapi.Page) error {
 	}
 	if len(p.Unavailable) > 0 {
 		fmt.Fprintf(w, "\n(unavailable now: %s)\n", strings.Join(p.Unavailable, ", "))
+	}
+	return nil
+}
+
+// writePageFreshness prints the page's freshness section: one line a table.
+func writePageFreshness(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var ts []struct {
+		Address     string     `json:"address"`
+		Status      string     `json:"status"`
+		AgeSeconds  *float64   `json:"ageSeconds"`
+		LastPublish *time.Time `json:"lastPublish"`
+		Due         *time.Time `json:"due"`
+		SLA         *struct {
+			Text string `json:"text"`
+		} `json:"sla"`
+	}
+	if err := json.Unmarshal(b, &ts); err != nil {
+		return fmt.Errorf("read the freshness section: %w", err)
+	}
+	fmt.Fprintln(w, "\nFreshness")
+	for _, t := range ts {
+		line := fmt.Sprintf("  %-28s %-6s", t.Address, t.Status)
+		if t.AgeSeconds != nil {
+			line += " last publish " + time.Duration(*t.AgeSeconds*float64(time.Second)).Round(time.Second).String() + " ago"
+		}
+		if t.Due != nil {
+			line += ", due " + t.Due.UTC().Format(time.DateTime)
+		}
+		if t.SLA != nil && t.SLA.Text != "" {
+			line += " (" + t.SLA.Text + ")"
+		}
+		fmt.Fprintln(w, line)
 	}
 	return nil
 }
