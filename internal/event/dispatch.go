@@ -76,7 +76,9 @@ func (b *Bus) claim(ctx context.Context, n int) ([]claimed, error) {
 	now := time.Now().UnixMilli()
 	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.subscription_id, d.target, d.content_type, COALESCE(d.body, e.payload), d.attempts
 		FROM mesh_deliveries d LEFT JOIN mesh_events e ON e.id = d.event_id
-		WHERE d.status = 'pending' AND d.next_at <= ? ORDER BY d.next_at, d.id LIMIT ?`, now, n)
+		WHERE d.status = 'pending' AND d.next_at <= ?
+		  AND (d.subscription_id IS NULL OR d.subscription_id IN (SELECT id FROM mesh_subscriptions))
+		ORDER BY d.next_at, d.id LIMIT ?`, now, n)
 	if err != nil {
 		return nil, err
 	}
@@ -171,10 +173,11 @@ func (b *Bus) post(ctx context.Context, d claimed) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// finish records the outcome of an attempt.
+// finish records the outcome of an attempt, unless the delivery was
+// ended meanwhile (its subscription deleted).
 func (b *Bus) finish(ctx context.Context, d claimed, status string, attempts int, next time.Time, code int, msg string) {
 	if _, err := b.db.ExecContext(ctx, `UPDATE mesh_deliveries SET status = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, updated_at = ?
-		WHERE id = ?`, status, attempts, next.UnixMilli(), code, msg, nowText(), d.id); err != nil {
+		WHERE id = ? AND status = 'pending'`, status, attempts, next.UnixMilli(), code, msg, nowText(), d.id); err != nil {
 		b.log.Error("record delivery", "delivery", d.id, "err", err)
 	}
 	if status == "failed" {
