@@ -51,6 +51,9 @@ type Event struct {
 	Table   string // "" for product-wide events
 	Data    any    // the CloudEvent's data, encoded as JSON
 	Time    time.Time
+	// Requester is who filed an access request: access_decided goes to
+	// them as well as to those who may decide.
+	Requester string
 }
 
 // Subscription is a webhook.

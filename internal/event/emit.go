@@ -51,7 +51,13 @@ func (b *Bus) matches(ctx context.Context, s *Subscription, e Event) bool {
 		return false // deny by default
 	}
 	action := access.ActionRead
-	if e.Type == AccessRequested {
+	switch e.Type {
+	case AccessRequested, AccessDecided:
+		// Requests are shown to those who may decide them (and a decision
+		// to its requester), as the access-request API shows them.
+		if e.Type == AccessDecided && e.Requester != "" && e.Requester == s.Owner {
+			return true
+		}
 		action = access.ActionGrant
 	}
 	return b.c.Access.Can(ctx, access.Principal{Name: s.Owner, Groups: s.groups}, action,

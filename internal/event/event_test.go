@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -398,21 +399,32 @@ func TestAccessRequestsGoToOwners(t *testing.T) {
 	f := newFixture(t)
 	b := f.open(t)
 	owner, consumer := newReceiver(t), newReceiver(t)
-	subscribe(t, b, access.Principal{Name: "olga"}, owner.URL, event.AccessRequested, event.Published)
-	subscribe(t, b, access.Principal{Name: "carol"}, consumer.URL, event.AccessRequested, event.Published)
+	subscribe(t, b, access.Principal{Name: "olga"}, owner.URL, event.AccessRequested, event.AccessDecided, event.Published)
+	subscribe(t, b, access.Principal{Name: "carol"}, consumer.URL, event.AccessRequested, event.AccessDecided, event.Published)
 	ctx := context.Background()
 	if err := b.Emit(ctx, event.Event{Type: event.AccessRequested, Domain: "sales", Product: "orders"}); err != nil {
+		t.Fatal(err)
+	}
+	// A decision on someone else's request is not a reader's business.
+	if err := b.Emit(ctx, event.Event{Type: event.AccessDecided, Domain: "sales", Product: "orders", Requester: "dora"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Emit(ctx, event.Event{Type: event.Published, Domain: "sales", Product: "orders"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := owner.wait(t, 2); !strings.Contains(string(got[0].body), "access_requested") && !strings.Contains(string(got[1].body), "access_requested") {
-		t.Errorf("the owner got %s and %s, want the access request among them", got[0].body, got[1].body)
+	var types []string
+	for _, d := range owner.wait(t, 3) {
+		var ce struct{ Type string }
+		_ = json.Unmarshal(d.body, &ce)
+		types = append(types, ce.Type)
+	}
+	slices.Sort(types)
+	if want := []string{"io.meshwork.access_decided", "io.meshwork.access_requested", "io.meshwork.published"}; !slices.Equal(types, want) {
+		t.Errorf("the owner got %v, want %v", types, want)
 	}
 	for _, d := range consumer.wait(t, 1) {
-		if strings.Contains(string(d.body), "access_requested") {
-			t.Errorf("a consumer got the access request: %s", d.body)
+		if strings.Contains(string(d.body), "access_requested") || strings.Contains(string(d.body), "access_decided") {
+			t.Errorf("a consumer got another's access request or decision: %s", d.body)
 		}
 	}
 }

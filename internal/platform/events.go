@@ -106,7 +106,7 @@ func (a accessEvents) AccessRequested(ctx context.Context, r access.Request) {
 }
 
 func (a accessEvents) AccessDecided(ctx context.Context, r access.Request) {
-	a.p.emit(ctx, event.Event{Type: event.AccessDecided, Domain: r.Domain, Product: r.Product, Data: r})
+	a.p.emit(ctx, event.Event{Type: event.AccessDecided, Domain: r.Domain, Product: r.Product, Data: r, Requester: r.Principal})
 }
 
 func splitProduct(s string) (string, string) {
