@@ -210,17 +210,7 @@ func TestRetriesUntilDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	rcv.wait(t, 1)
-	var log []event.Delivery
-	for range 100 { // the outcome is recorded just after the answer
-		var err error
-		if log, err = b.Deliveries(context.Background(), sub.ID, 10); err != nil {
-			t.Fatal(err)
-		}
-		if len(log) == 1 && log[0].Status == "delivered" {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	log := waitLog(t, b, sub.ID, "delivered")
 	if len(log) != 1 || log[0].Status != "delivered" || log[0].Attempts != 3 || log[0].LastStatus != 200 {
 		t.Errorf("delivery log = %+v, want delivered on attempt 3", log)
 	}
@@ -234,14 +224,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	if err := b.Emit(context.Background(), event.Event{Type: event.Published, Domain: "sales", Product: "orders"}); err != nil {
 		t.Fatal(err)
 	}
-	var log []event.Delivery
-	for range 200 {
-		log, _ = b.Deliveries(context.Background(), sub.ID, 10)
-		if len(log) == 1 && log[0].Status == "failed" {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	log := waitLog(t, b, sub.ID, "failed")
 	if len(log) != 1 || log[0].Status != "failed" || log[0].Attempts != 2 || log[0].LastError != "HTTP 500" {
 		t.Errorf("delivery log = %+v, want failed after 2 attempts with HTTP 500", log)
 	}
@@ -376,14 +359,7 @@ func TestPrivateTargetRefusedAtDial(t *testing.T) {
 	if err := b.Emit(context.Background(), event.Event{Type: event.Published, Domain: "sales", Product: "orders"}); err != nil {
 		t.Fatal(err)
 	}
-	var log []event.Delivery
-	for range 200 {
-		log, _ = b.Deliveries(context.Background(), sub.ID, 10)
-		if len(log) == 1 && log[0].Status == "failed" {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	log := waitLog(t, b, sub.ID, "failed")
 	if len(log) != 1 || log[0].Status != "failed" || !strings.Contains(log[0].LastError, "private") {
 		t.Errorf("delivery log = %+v, want failed: private address", log)
 	}
