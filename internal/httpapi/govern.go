@@ -69,7 +69,28 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, op string, v any
 func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) {
 	p, _ := access.FromContext(r.Context())
 	admin := s.access.Can(r.Context(), p, access.ActionAdmin, access.Resource{})
-	writeJSON(w, http.StatusOK, map[string]any{"principal": p, "admin": admin})
+	// may says where the caller may act beyond reading, so that a client (the
+	// portal) offers only the actions the server would allow.
+	may := map[string]MayScopes{}
+	for _, a := range []access.Action{access.ActionRead, access.ActionGrant, access.ActionPublish, access.ActionApply, access.ActionUnmask} {
+		all, scopes, err := s.access.Scopes(r.Context(), p, a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if scopes == nil {
+			scopes = []access.Resource{}
+		}
+		may[string(a)] = MayScopes{All: all, Scopes: scopes}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"principal": p, "admin": admin, "may": may})
+}
+
+// MayScopes is where a principal may take one action: everywhere (All) or on
+// each listed domain (Product empty) or product.
+type MayScopes struct {
+	All    bool              `json:"all"`
+	Scopes []access.Resource `json:"scopes"`
 }
 
 // TokenRequest is the body of POST /api/v1/tokens.
