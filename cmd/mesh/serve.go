@@ -70,8 +70,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	fs.StringVar(&o.OpenLineageURL, "openlineage-url", "", "send an OpenLineage run event for every publish to this http(s) URL (\"\": off)")
 	fs.BoolVar(&o.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks and OpenLineage deliveries reach loopback and private addresses (on with --demo)")
 	fs.StringVar(&o.EventSource, "event-source", "", "the CloudEvents source prefix of webhook events, e.g. meshwork://mesh.example.com")
+	fs.BoolVar(&o.NoPortal, "no-portal", false, "serve the API alone, without the web portal at /")
+	fs.StringVar(&o.PortalOIDC.ClientID, "portal-oidc-client-id", "", "OIDC client id of the portal's sign-in (with --oidc-issuer; usually the --oidc-audience)")
+	fs.StringVar(&o.PortalOIDC.RedirectURL, "portal-oidc-redirect", "", "the portal's OIDC callback URL, e.g. https://mesh.example.com/signin/oidc/callback")
+	fs.BoolVar(&o.PortalSecure, "portal-secure-cookie", false, "mark the portal's session cookie Secure (set when TLS terminates in front of mesh)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if o.PortalOIDC.ClientID != "" {
+		o.PortalOIDC.Issuer = o.OIDC.Issuer
+		o.PortalOIDC.ClientSecret = getenv("MESH_PORTAL_OIDC_CLIENT_SECRET")
 	}
 	pgSet, privSet := false, false
 	fs.Visit(func(f *flag.Flag) {
@@ -131,7 +139,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: p.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("meshwork is serving", "url", "http://"+ln.Addr().String(), "data", o.Data)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()

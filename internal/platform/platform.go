@@ -26,6 +26,7 @@ import (
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/lineage"
 	"github.com/meshwork/meshwork/internal/observe"
+	"github.com/meshwork/meshwork/internal/portal"
 	"github.com/meshwork/meshwork/internal/publish"
 	"github.com/meshwork/meshwork/internal/query"
 	"github.com/meshwork/meshwork/internal/registry"
@@ -57,6 +58,14 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks (and OpenLineage deliveries) reach
 	// loopback and private addresses.
 	WebhookAllowPrivate bool
+	// NoPortal leaves the web UI out: Handler serves the API alone.
+	NoPortal bool
+	// PortalOIDC lets people sign in to the portal through an OpenID
+	// Connect provider (its issuer must be OIDC.Issuer, its client id
+	// OIDC.Audience); zero: tokens only.
+	PortalOIDC portal.OIDCLogin
+	// PortalSecure marks the portal's session cookie Secure (TLS in front).
+	PortalSecure bool
 }
 
 // Defaults returns the default configuration over the data directory dir.
@@ -72,6 +81,7 @@ type Platform struct {
 	Publisher *publish.Publisher
 	Engine    *query.Engine
 	API       *httpapi.Server
+	Portal    *portal.Portal // nil with NoPortal
 	DuckDB    *sql.DB
 	Access    *access.Store
 	Audit     *audit.Log
@@ -196,6 +206,9 @@ func Open(ctx context.Context, c Config) (_ *Platform, err error) {
 		Freshness: p.Freshness, Metrics: p.Metrics.Handler(), Observer: p.Metrics, Search: p.Search, Lineage: p.Lineage,
 		Events: p.Events, AccessEvents: accessEvents{p},
 		Limits: httpapi.Limits{PublishBytes: c.MaxUpload, MaxRows: c.MaxRows}, Logger: c.Logger})
+	if err := p.openPortal(ctx, c); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -67,14 +67,16 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"ago": ago,
+	"ago":  ago,
 	"join": func(sep string, xs []string) string { return strings.Join(xs, sep) },
 	"json": func(v any) (string, error) {
 		b, err := json.MarshalIndent(v, "", "  ")
 		return string(b), err
 	},
-	"add":   func(a, b int) int { return a + b },
-	"lower": strings.ToLower,
+	"add":     func(a, b int) int { return a + b },
+	"list":    func(xs ...string) []string { return xs },
+	"snippet": snippet,
+	"lower":   strings.ToLower,
 	"pathEscape": func(s string) string {
 		return strings.ReplaceAll(template.URLQueryEscaper(s), "+", "%20")
 	},
@@ -180,4 +182,22 @@ func asAPIError(err error) *APIError {
 		return ae
 	}
 	return &APIError{Status: http.StatusInternalServerError, Code: "internal", Message: "Something went wrong on the server."}
+}
+
+// segment is a piece of a search snippet, marked when it matched.
+type segment struct {
+	Text string
+	Mark bool
+}
+
+// snippet splits the search API's snippet, whose matches are between **,
+// into segments the template escapes one by one.
+func snippet(s string) []segment {
+	var out []segment
+	for i, part := range strings.Split(s, "**") {
+		if part != "" {
+			out = append(out, segment{Text: part, Mark: i%2 == 1})
+		}
+	}
+	return out
 }
