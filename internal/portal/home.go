@@ -5,35 +5,25 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"time"
-)
 
-// productSummary is one entry of GET /api/v1/products.
-type productSummary struct {
-	Domain      string    `json:"domain"`
-	Name        string    `json:"name"`
-	Status      string    `json:"status"`
-	Description string    `json:"description"`
-	Team        string    `json:"team"`
-	Tables      []string  `json:"tables"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-}
+	"github.com/meshwork/meshwork/internal/httpapi"
+)
 
 // domainProducts is a domain with its products, for the home page.
 type domainProducts struct {
 	Domain   string
-	Products []productSummary
+	Products []httpapi.ProductSummary
 }
 
 type homeData struct {
 	Domains []domainProducts
-	Recent  []productSummary
+	Recent  []httpapi.ProductSummary
 	Search  searchForm
 }
 
-func (p *Portal) listProducts(v *view) ([]productSummary, error) {
+func (p *Portal) listProducts(v *view) ([]httpapi.ProductSummary, error) {
 	var out struct {
-		Products []productSummary `json:"products"`
+		Products []httpapi.ProductSummary `json:"products"`
 	}
 	err := v.api.call("GET", "/api/v1/products", nil, nil, &out)
 	return out.Products, err
@@ -57,7 +47,7 @@ func (p *Portal) handleHome(w http.ResponseWriter, r *http.Request, v *view) {
 		d.Domains[i].Products = append(d.Domains[i].Products, x)
 	}
 	sort.Slice(d.Domains, func(i, j int) bool { return d.Domains[i].Domain < d.Domains[j].Domain })
-	d.Recent = append([]productSummary(nil), ps...)
+	d.Recent = append([]httpapi.ProductSummary(nil), ps...)
 	sort.SliceStable(d.Recent, func(i, j int) bool { return d.Recent[i].UpdatedAt.After(d.Recent[j].UpdatedAt) })
 	if len(d.Recent) > 5 {
 		d.Recent = d.Recent[:5]
