@@ -1,0 +1,4 @@
+package portal
+
+// Stub: replaced by owner.go.
+func (p *Portal) ownerRoutes() {}

@@ -1,0 +1,4 @@
+package portal
+
+// Stub: replaced by product.go.
+func (p *Portal) productRoutes() {}
