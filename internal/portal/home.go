@@ -96,6 +96,8 @@ type searchData struct {
 	Results []searchHit
 	Next    string // the next page's query, "" when none
 	Prev    string
+	Asked   bool      // a query or a filter was given
+	Err     *APIError // the search API's refusal, shown in place of results
 }
 
 const searchPage = 20
@@ -123,9 +125,12 @@ func (p *Portal) handleSearch(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	pd := pageData{Title: "Search", Nav: "home", View: v}
 	code := http.StatusOK
-	if err := v.api.call("GET", "/api/v1/search", api, nil, &res); err != nil {
-		pd.Error = asAPIError(err)
-		code = pd.Error.Status
+	d.Asked = len(f.values()) > 0
+	if d.Asked {
+		if err := v.api.call("GET", "/api/v1/search", api, nil, &res); err != nil {
+			d.Err = asAPIError(err)
+			code = d.Err.Status
+		}
 	}
 	d.Total, d.Results = res.Total, res.Results
 	if f.Offset+len(d.Results) < d.Total {

@@ -1,0 +1,241 @@
+package portal_test
+
+// Browser tests: the portal driven by a real headless Chromium against a
+// real platform seeded with the demo mesh. They run when MESH_TEST_CHROMIUM
+// names a Chromium binary (.ci/run installs Debian's chromium and sets it);
+// MESH_SCREENSHOTS=dir also saves the screenshots the README shows.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/meshwork/meshwork/internal/demo"
+	"github.com/meshwork/meshwork/internal/platform"
+)
+
+// browserMesh is a demo mesh served on loopback with a browser to drive it.
+type browserMesh struct {
+	t      *testing.T
+	url    string
+	tokens map[string]string // demo principal → token
+	ctx    context.Context   // the browser tab
+	shots  string            // where screenshots go; "": nowhere
+
+	mu      sync.Mutex
+	dialogs []string // JavaScript dialogs opened: an XSS payload ran
+}
+
+func newBrowserMesh(t *testing.T) *browserMesh {
+	t.Helper()
+	exe := os.Getenv("MESH_TEST_CHROMIUM")
+	if exe == "" {
+		t.Skip("MESH_TEST_CHROMIUM is unset: set it to a Chromium binary (e.g. /usr/bin/chromium) to run the browser tests")
+	}
+	ctx := context.Background()
+	c := platform.Defaults(t.TempDir())
+	c.MemoryLimit, c.Threads, c.FreshnessInterval = "1GB", 2, 0
+	p, err := platform.Open(ctx, c)
+	if err != nil {
+		t.Fatalf("platform.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("demo.Seed: %v", err)
+	}
+	ts, err := demo.Tokens(ctx, p.Access)
+	if err != nil {
+		t.Fatalf("demo.Tokens: %v", err)
+	}
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+	m := &browserMesh{t: t, url: srv.URL, tokens: map[string]string{}, shots: os.Getenv("MESH_SCREENSHOTS")}
+	for _, tk := range ts {
+		m.tokens[tk.Principal] = tk.Secret
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	tab, cancelTimeout := context.WithTimeout(tab, 4*time.Minute)
+	t.Cleanup(cancelTimeout)
+	m.ctx = tab
+	dialogs := chromedp.Events(tab, page.JavascriptDialogOpening)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			m.mu.Lock()
+			m.dialogs = append(m.dialogs, ev.Message)
+			m.mu.Unlock()
+			_, _ = chromedp.Call(tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	return m
+}
+
+// do runs browser steps, failing the test with the step that failed, where
+// the browser was and what the page said.
+func (m *browserMesh) do(step string, steps ...chromedp.Action[chromedp.Void]) {
+	m.t.Helper()
+	ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		m.fatal(step, err)
+	}
+	m.noDialogs(step)
+}
+
+func (m *browserMesh) fatal(step string, err error) {
+	m.t.Helper()
+	ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main") ? document.querySelector("main").innerText : document.body.innerText`))
+	if len(body) > 800 {
+		body = body[:800]
+	}
+	m.t.Fatalf("%s: %v\n  at %s\n  page: %s", step, err, loc, body)
+}
+
+// get runs one browser action that returns a value.
+func get[T any](m *browserMesh, step string, a chromedp.Action[T]) T {
+	m.t.Helper()
+	ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		m.fatal(step, err)
+	}
+	return v
+}
+
+func (m *browserMesh) noDialogs(step string) {
+	m.t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.dialogs) > 0 {
+		m.t.Fatalf("%s: a page opened a JavaScript dialog (a payload ran): %q", step, m.dialogs)
+	}
+}
+
+// open navigates to path and waits for the page's main element.
+func (m *browserMesh) open(path string) {
+	m.t.Helper()
+	m.do("open "+path, chromedp.Navigate(m.url+path), chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// location is the current path and query.
+func (m *browserMesh) location() string {
+	m.t.Helper()
+	return strings.TrimPrefix(get(m, "location", chromedp.Location()), m.url)
+}
+
+// text is the visible text of the first element matching the CSS selector.
+func (m *browserMesh) text(sel string) string {
+	m.t.Helper()
+	m.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	return get(m, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// count is how many elements match the CSS selector.
+func (m *browserMesh) count(sel string) int {
+	m.t.Helper()
+	return get(m, "count "+sel, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+}
+
+// signIn signs in as a demo principal from wherever the browser is.
+func (m *browserMesh) signIn(who string) {
+	m.t.Helper()
+	tok, ok := m.tokens[who]
+	if !ok {
+		m.t.Fatalf("no demo token for %s", who)
+	}
+	m.do("sign in as "+who,
+		chromedp.Navigate(m.url+"/signin"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), tok),
+		chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.CSS("header .who")),
+	)
+	if got := m.text("header .who"); !strings.Contains(got, who) {
+		m.t.Fatalf("signed in as %q, header says %q", who, got)
+	}
+}
+
+func (m *browserMesh) signOut() {
+	m.t.Helper()
+	m.do("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)),
+		chromedp.WaitVisible(chromedp.ID("token")))
+}
+
+// shot saves a screenshot of the viewport as name.png when screenshots are on.
+func (m *browserMesh) shot(name string) {
+	m.t.Helper()
+	if m.shots == "" {
+		return
+	}
+	buf := get(m, "screenshot "+name, chromedp.CaptureScreenshot())
+	if err := os.MkdirAll(m.shots, 0o755); err != nil {
+		m.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(m.shots, name+".png"), buf, 0o644); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+// TestBrowserSignInAndSearch: without a session every page goes to sign-in
+// and comes back; a bad token is refused with a message; search shows
+// results as one types.
+func TestBrowserSignInAndSearch(t *testing.T) {
+	m := newBrowserMesh(t)
+	m.open("/search?q=customer")
+	if loc := m.location(); !strings.HasPrefix(loc, "/signin?next=") {
+		t.Fatalf("without a session /search went to %s, want /signin?next=...", loc)
+	}
+	m.shot("signin")
+	m.do("bad token", chromedp.SendKeys(chromedp.ID("token"), "mesh_not-a-token"),
+		chromedp.Submit(chromedp.ID("token")), chromedp.WaitVisible(chromedp.CSS(`[role="alert"]`)))
+	if msg := m.text(`[role="alert"]`); msg == "" {
+		t.Fatal("a bad token showed no error message")
+	}
+	m.signIn("analyst")
+	m.open("/")
+	if n := m.count(`main a[href^="/products/"]`); n < 3 {
+		t.Fatalf("home lists %d product links, want the demo's 3 products", n)
+	}
+	m.shot("home")
+	m.open("/search")
+	if n := m.count(`[role="alert"]`); n != 0 {
+		t.Fatalf("an empty search page shows %d errors, want none", n)
+	}
+	m.do("instant search", chromedp.SendKeys(chromedp.CSS(`main input[name="q"]`), "nation"),
+		chromedp.WaitVisible(chromedp.CSS(`#results a[href^="/products/customers/crm"]`)))
+	m.shot("search")
+}
