@@ -36,33 +36,48 @@ type browserMesh struct {
 	dialogs []string // JavaScript dialogs opened: an XSS payload ran
 }
 
+// demoMesh is a platform seeded with the demo mesh, served on loopback.
+type demoMesh struct {
+	p      *platform.Platform
+	url    string
+	tokens map[string]string // demo principal → token
+}
+
+func newDemoMesh(tb testing.TB) *demoMesh {
+	tb.Helper()
+	ctx := context.Background()
+	c := platform.Defaults(tb.TempDir())
+	c.MemoryLimit, c.Threads, c.FreshnessInterval = "1GB", 2, 0
+	p, err := platform.Open(ctx, c)
+	if err != nil {
+		tb.Fatalf("platform.Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = p.Close() })
+	if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
+		tb.Fatalf("demo.Seed: %v", err)
+	}
+	ts, err := demo.Tokens(ctx, p.Access)
+	if err != nil {
+		tb.Fatalf("demo.Tokens: %v", err)
+	}
+	srv := httptest.NewServer(p.Handler())
+	tb.Cleanup(srv.Close)
+	d := &demoMesh{p: p, url: srv.URL, tokens: map[string]string{}}
+	for _, tk := range ts {
+		d.tokens[tk.Principal] = tk.Secret
+	}
+	return d
+}
+
 func newBrowserMesh(t *testing.T) *browserMesh {
 	t.Helper()
 	exe := os.Getenv("MESH_TEST_CHROMIUM")
 	if exe == "" {
 		t.Skip("MESH_TEST_CHROMIUM is unset: set it to a Chromium binary (e.g. /usr/bin/chromium) to run the browser tests")
 	}
+	d := newDemoMesh(t)
+	m := &browserMesh{t: t, url: d.url, tokens: d.tokens, shots: os.Getenv("MESH_SCREENSHOTS")}
 	ctx := context.Background()
-	c := platform.Defaults(t.TempDir())
-	c.MemoryLimit, c.Threads, c.FreshnessInterval = "1GB", 2, 0
-	p, err := platform.Open(ctx, c)
-	if err != nil {
-		t.Fatalf("platform.Open: %v", err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("demo.Seed: %v", err)
-	}
-	ts, err := demo.Tokens(ctx, p.Access)
-	if err != nil {
-		t.Fatalf("demo.Tokens: %v", err)
-	}
-	srv := httptest.NewServer(p.Handler())
-	t.Cleanup(srv.Close)
-	m := &browserMesh{t: t, url: srv.URL, tokens: map[string]string{}, shots: os.Getenv("MESH_SCREENSHOTS")}
-	for _, tk := range ts {
-		m.tokens[tk.Principal] = tk.Secret
-	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
