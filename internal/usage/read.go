@@ -102,3 +102,38 @@ func (a *Aggregator) Top(ctx context.Context, domain, product string, limit int)
 	}
 	return out, nil
 }
+
+// Use is how much a product was queried over a window.
+type Use struct {
+	Queries   int64 `json:"queries"`   // successful queries
+	Consumers int   `json:"consumers"` // distinct principals who ran them
+}
+
+// Totals returns every queried product's use over the days days up to now,
+// keyed "domain.product", in one read: the catalog's "most used" ranking.
+func (a *Aggregator) Totals(ctx context.Context, days int, now time.Time) (map[string]Use, error) {
+	const op = "usage.Totals"
+	if days < 1 {
+		days = 1
+	}
+	first := now.UTC().AddDate(0, 0, -(days - 1)).Format(time.DateOnly)
+	rows, err := a.db.QueryContext(ctx, `SELECT domain, product, SUM(queries), COUNT(DISTINCT principal)
+		FROM mesh_usage_consumers WHERE day >= ? GROUP BY domain, product`, first)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "read usage")
+	}
+	defer rows.Close()
+	out := map[string]Use{}
+	for rows.Next() {
+		var d, p string
+		var u Use
+		if err := rows.Scan(&d, &p, &u.Queries, &u.Consumers); err != nil {
+			return nil, errs.Wrap(errs.Internal, op, err, "read usage")
+		}
+		out[d+"."+p] = u
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(errs.Internal, op, err, "read usage")
+	}
+	return out, nil
+}

@@ -84,6 +84,18 @@ func TestCounts(t *testing.T) {
 		t.Errorf("Summary(customers.crm) = %d consumers, %d queries, want 1, 1", crm.Consumers, crm.TotalQueries)
 	}
 
+	totals, err := a.Totals(ctx, 30, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTotals := map[string]usage.Use{"sales.orders": {Queries: 4, Consumers: 2}, "customers.crm": {Queries: 1, Consumers: 1}}
+	if diff := cmp.Diff(wantTotals, totals); diff != "" {
+		t.Errorf("Totals(30 days) differ (-want +got):\n%s", diff)
+	}
+	if today, err := a.Totals(ctx, 1, now); err != nil || !cmp.Equal(today, map[string]usage.Use{"sales.orders": {Queries: 3, Consumers: 2}}) {
+		t.Errorf("Totals(1 day) = %v, %v, want sales.orders 3 queries by 2", today, err)
+	}
+
 	top, err := a.Top(ctx, "sales", "orders", 10)
 	if err != nil {
 		t.Fatal(err)
