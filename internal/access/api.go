@@ -16,10 +16,11 @@ type Role string
 // The roles. Admin is only granted on the platform scope (empty domain).
 const (
 	RoleAdmin     Role = "admin"     // everything, everywhere
-	RoleOwner     Role = "owner"     // read, publish, apply, grant, unmask
-	RolePublisher Role = "publisher" // read, publish
-	RoleConsumer  Role = "consumer"  // read
-	RoleUnmask    Role = "unmask"    // unmask (see masked columns in clear)
+	RoleOwner     Role = "owner"     // discover, read, publish, apply, grant, unmask
+	RolePublisher Role = "publisher" // discover, read, publish
+	RoleConsumer  Role = "consumer"  // discover, read
+	RoleUnmask    Role = "unmask"    // discover, unmask (see masked columns in clear)
+	RoleViewer    Role = "viewer"    // discover: find products and see their metadata, not their data
 )
 
 // Action is what a caller wants to do.
@@ -27,12 +28,13 @@ type Action string
 
 // The actions.
 const (
-	ActionRead    Action = "read"    // query, describe, list
-	ActionPublish Action = "publish" // publish data into a product's tables
-	ActionApply   Action = "apply"   // create or change a product's spec and contracts
-	ActionGrant   Action = "grant"   // grant/revoke on the scope, decide access requests
-	ActionUnmask  Action = "unmask"  // read masked columns in clear
-	ActionAdmin   Action = "admin"   // tokens, audit, maintenance, policies
+	ActionDiscover Action = "discover" // list, search and see a product's page: metadata, never data
+	ActionRead     Action = "read"     // query, export, read data and the metadata derived from it
+	ActionPublish  Action = "publish"  // publish data into a product's tables
+	ActionApply    Action = "apply"    // create or change a product's spec and contracts
+	ActionGrant    Action = "grant"    // grant/revoke on the scope, decide access requests
+	ActionUnmask   Action = "unmask"   // read masked columns in clear
+	ActionAdmin    Action = "admin"    // tokens, audit, maintenance, policies
 )
 
 // Resource is what an action is on: a product (Domain and Product), a whole

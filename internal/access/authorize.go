@@ -18,10 +18,13 @@ const (
 	bitGrant
 	bitUnmask
 	bitAdmin
+	bitDiscover
 )
 
 func actionBit(a Action) actionSet {
 	switch a {
+	case ActionDiscover:
+		return bitDiscover
 	case ActionRead:
 		return bitRead
 	case ActionPublish:
@@ -39,13 +42,15 @@ func actionBit(a Action) actionSet {
 }
 
 // roleActions is what each role allows on its scope. Admin allows
-// everything everywhere and is handled apart.
+// everything everywhere and is handled apart. Every role may discover what
+// it is granted on: whoever may do anything with a product may find it.
 var roleActions = map[Role]actionSet{
-	RoleAdmin:     bitRead | bitPublish | bitApply | bitGrant | bitUnmask | bitAdmin,
-	RoleOwner:     bitRead | bitPublish | bitApply | bitGrant | bitUnmask,
-	RolePublisher: bitRead | bitPublish,
-	RoleConsumer:  bitRead,
-	RoleUnmask:    bitUnmask,
+	RoleAdmin:     bitDiscover | bitRead | bitPublish | bitApply | bitGrant | bitUnmask | bitAdmin,
+	RoleOwner:     bitDiscover | bitRead | bitPublish | bitApply | bitGrant | bitUnmask,
+	RolePublisher: bitDiscover | bitRead | bitPublish,
+	RoleConsumer:  bitDiscover | bitRead,
+	RoleUnmask:    bitDiscover | bitUnmask,
+	RoleViewer:    bitDiscover,
 }
 
 // entry is one grant as Authorize sees it.
@@ -181,7 +186,7 @@ func (s *Store) Can(ctx context.Context, p Principal, a Action, r Resource) bool
 }
 
 // rolesOrder is the order roles are named in a denial, weakest first.
-var rolesOrder = []Role{RoleConsumer, RolePublisher, RoleUnmask, RoleOwner}
+var rolesOrder = []Role{RoleViewer, RoleConsumer, RolePublisher, RoleUnmask, RoleOwner}
 
 // denial explains what p lacks, e.g.
 // principal "bob" may not read sales.orders: it needs the consumer, publisher or owner role (or admin).

@@ -9,7 +9,7 @@ import (
 	"github.com/meshwork/meshwork/internal/errs"
 )
 
-var allActions = []Action{ActionRead, ActionPublish, ActionApply, ActionGrant, ActionUnmask, ActionAdmin}
+var allActions = []Action{ActionDiscover, ActionRead, ActionPublish, ActionApply, ActionGrant, ActionUnmask, ActionAdmin}
 
 // resources the matrix tries: a product, its sibling, its domain, another domain's product, another domain, the platform.
 var matrixResources = map[string]Resource{
@@ -28,10 +28,11 @@ func TestAuthorizeMatrix(t *testing.T) {
 	e := open(t, Config{})
 
 	roleAllows := map[Role]map[Action]bool{
-		RoleOwner:     {ActionRead: true, ActionPublish: true, ActionApply: true, ActionGrant: true, ActionUnmask: true},
-		RolePublisher: {ActionRead: true, ActionPublish: true},
-		RoleConsumer:  {ActionRead: true},
-		RoleUnmask:    {ActionUnmask: true},
+		RoleOwner:     {ActionDiscover: true, ActionRead: true, ActionPublish: true, ActionApply: true, ActionGrant: true, ActionUnmask: true},
+		RolePublisher: {ActionDiscover: true, ActionRead: true, ActionPublish: true},
+		RoleConsumer:  {ActionDiscover: true, ActionRead: true},
+		RoleUnmask:    {ActionDiscover: true, ActionUnmask: true},
+		RoleViewer:    {ActionDiscover: true},
 	}
 	scopes := map[string]struct {
 		domain, product string
@@ -112,6 +113,7 @@ func TestAuthorizeMessages(t *testing.T) {
 		r    Resource
 		want string
 	}{
+		{ActionDiscover, Resource{"sales", "orders"}, `principal "bob" may not discover sales.orders: it needs the viewer, consumer, publisher, unmask or owner role (or admin)`},
 		{ActionRead, Resource{"sales", "orders"}, `principal "bob" may not read sales.orders: it needs the consumer, publisher or owner role (or admin)`},
 		{ActionPublish, Resource{"sales", "orders"}, `principal "bob" may not publish sales.orders: it needs the publisher or owner role (or admin)`},
 		{ActionApply, Resource{"sales", ""}, `principal "bob" may not apply sales: it needs the owner role (or admin)`},

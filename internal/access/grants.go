@@ -12,7 +12,7 @@ import (
 // Who may grant is the caller's business (the HTTP layer), not the store's.
 func checkGrant(op string, g *Grant, now time.Time) error {
 	if _, ok := roleActions[g.Role]; !ok {
-		return errs.E(errs.Invalid, op, "role %q does not exist: use admin, owner, publisher, consumer or unmask", g.Role)
+		return errs.E(errs.Invalid, op, "role %q does not exist: use admin, owner, publisher, consumer, viewer or unmask", g.Role)
 	}
 	if err := checkSubject(op, g.Subject); err != nil {
 		return err

@@ -28,6 +28,8 @@ func TestAddGrantInvalid(t *testing.T) {
 		{"admin on a product", "root", Grant{Role: RoleAdmin, Subject: "bob", Domain: "sales", Product: "orders"}},
 		{"consumer on the platform", "root", Grant{Role: RoleConsumer, Subject: "bob"}},
 		{"owner on the platform", "root", Grant{Role: RoleOwner, Subject: "bob"}},
+		{"viewer on the platform", "root", Grant{Role: RoleViewer, Subject: "group:staff"}},
+		{"role of another case", "root", Grant{Role: "Viewer", Subject: "bob", Domain: "sales"}},
 		{"product without domain", "root", Grant{Role: RoleConsumer, Subject: "bob", Product: "orders"}},
 		{"admin with product only", "root", Grant{Role: RoleAdmin, Subject: "bob", Product: "orders"}},
 		{"empty subject", "root", Grant{Role: RoleConsumer, Domain: "sales"}},

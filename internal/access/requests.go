@@ -15,7 +15,7 @@ import (
 const maxText = 2000
 
 // requestable are the roles a principal may ask for; owner and admin are given, not requested.
-var requestable = map[Role]bool{RoleConsumer: true, RolePublisher: true, RoleUnmask: true}
+var requestable = map[Role]bool{RoleConsumer: true, RolePublisher: true, RoleUnmask: true, RoleViewer: true}
 
 func checkText(op, what, s string) (string, error) {
 	s = strings.TrimSpace(s)
@@ -31,7 +31,7 @@ func checkText(op, what, s string) (string, error) {
 }
 
 // RequestAccess files a pending request by p for role on the product.
-// An empty role asks for consumer; only consumer, publisher and unmask may be requested.
+// An empty role asks for consumer; only consumer, publisher, unmask and viewer may be requested.
 // Whether the product exists is the caller's to check: the store does not know the registry.
 func (s *Store) RequestAccess(ctx context.Context, p Principal, domain, product string, role Role, purpose string) (Request, error) {
 	const op = "access.RequestAccess"
@@ -48,7 +48,7 @@ func (s *Store) RequestAccess(ctx context.Context, p Principal, domain, product 
 		role = RoleConsumer
 	}
 	if !requestable[role] {
-		return Request{}, errs.E(errs.Invalid, op, "role %q cannot be requested: ask for consumer, publisher or unmask", role)
+		return Request{}, errs.E(errs.Invalid, op, "role %q cannot be requested: ask for consumer, publisher, unmask or viewer", role)
 	}
 	purpose, err := checkText(op, "purpose", purpose)
 	if err != nil {

@@ -23,13 +23,24 @@ type Token struct {
 // analyst sees only customers of these nations.
 var Europe = []string{"6", "7", "19", "22", "23"}
 
+// Staff is the group every demo principal is in. It may discover every
+// domain (the viewer role): anyone finds any product and may ask for
+// access to it, as in a company's catalog.
+const Staff = "staff"
+
 // Tokens creates the demo principals and their grants: for each domain an
 // owner, a publisher and a consumer; an analyst who consumes every domain;
-// and a European analyst whose customer rows are filtered to Europe.
+// and a European analyst whose customer rows are filtered to Europe. All
+// are in the group Staff, which may discover every domain.
 func Tokens(ctx context.Context, s *access.Store) ([]Token, error) {
+	for _, d := range Domains {
+		if _, err := s.AddGrant(ctx, "demo", access.Grant{Role: access.RoleViewer, Subject: "group:" + Staff, Domain: d}); err != nil {
+			return nil, fmt.Errorf("demo: grant for group %s: %w", Staff, err)
+		}
+	}
 	var out []Token
 	add := func(name, role string, attrs map[string][]string, grants ...access.Grant) error {
-		_, secret, err := s.CreateToken(ctx, "demo", name, nil, attrs, 0)
+		_, secret, err := s.CreateToken(ctx, "demo", name, []string{Staff}, attrs, 0)
 		if err != nil {
 			return fmt.Errorf("demo: token for %s: %w", name, err)
 		}

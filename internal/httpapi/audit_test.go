@@ -90,7 +90,7 @@ func TestAuditTrail(t *testing.T) {
 		{"denied describe", func(t *testing.T) {
 			r := carol.do(t, "GET", "/api/v1/products/hr/people", nil)
 			r.wantError(t, "describe without a grant", http.StatusForbidden, "forbidden", "hr.people")
-		}, []auditRecord{{"authorize.read", "denied", "carol", "hr.people"}}},
+		}, []auditRecord{{"authorize.discover", "denied", "carol", "hr.people"}}},
 		{"access request and approval", func(t *testing.T) {
 			id := accessRequest(t, carol, httpapi.AccessRequestBody{Domain: "hr", Product: "people", Purpose: "payroll audit"})
 			r := e.sendJSON(t, "POST", "/api/v1/access-requests/"+id+"/approve", httpapi.DecisionBody{Expires: "30d"})

@@ -132,14 +132,16 @@ func authzOperations() []operation {
 	var n int // makes every call's data unique; the last call's is checked by unchanged
 	next := func() int { n++; return n }
 	var lastID string
+	// Every role may discover: find the product and see its metadata.
+	discover := append(onScopes("retail", "shop", access.RoleViewer, access.RoleConsumer, access.RolePublisher, access.RoleUnmask, access.RoleOwner), platformAdmin)
 	read := append(onScopes("retail", "shop", access.RoleConsumer, access.RolePublisher, access.RoleOwner), platformAdmin)
 	publishers := append(onScopes("retail", "shop", access.RolePublisher, access.RoleOwner), platformAdmin)
 	owners := append(onScopes("retail", "shop", access.RoleOwner), platformAdmin)
 	auditReaders := append(onScopes("platform", "audit", access.RoleConsumer, access.RolePublisher, access.RoleOwner), platformAdmin)
 	return []operation{
-		{name: "list products", ok: http.StatusOK, listed: true, sufficient: read,
+		{name: "list products", ok: http.StatusOK, listed: true, sufficient: discover,
 			call: func(t *testing.T, _, as *env) response { return as.do(t, "GET", "/api/v1/products", nil) }},
-		{name: "describe product", ok: http.StatusOK, what: "retail.shop", sufficient: read,
+		{name: "describe product", ok: http.StatusOK, what: "retail.shop", sufficient: discover,
 			call: func(t *testing.T, _, as *env) response { return as.do(t, "GET", "/api/v1/products/retail/shop", nil) }},
 		{name: "query a table", ok: http.StatusOK, what: "retail.shop", sufficient: read,
 			call: func(t *testing.T, _, as *env) response {
@@ -273,7 +275,7 @@ func listRequests(t *testing.T, as *env, status string) []access.Request {
 // candidates are the grants every operation is tried with: each role on
 // each scope that matters.
 var candidates = func() []grantSpec {
-	roles := []access.Role{access.RoleConsumer, access.RolePublisher, access.RoleUnmask, access.RoleOwner}
+	roles := []access.Role{access.RoleViewer, access.RoleConsumer, access.RolePublisher, access.RoleUnmask, access.RoleOwner}
 	out := []grantSpec{platformAdmin}
 	out = append(out, onScopes("retail", "shop", roles...)...)
 	out = append(out, onScopes("platform", "audit", roles...)...)

@@ -22,6 +22,10 @@ type ProductSummary struct {
 	Team        string    `json:"team,omitempty"`
 	Tables      []string  `json:"tables"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// Readable says whether the caller may read the product's data; a
+	// product it may only discover is listed with false, so that a client
+	// can offer to request access.
+	Readable bool `json:"readable"`
 }
 
 func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
@@ -43,8 +47,9 @@ func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 	who, _ := access.FromContext(r.Context())
 	out := make([]ProductSummary, 0, len(ps))
 	for _, p := range ps {
-		// What the caller may not read is not listed: not even its name.
-		if !s.access.Can(r.Context(), who, access.ActionRead, access.Resource{Domain: p.Domain, Product: p.Name}) {
+		// What the caller may not discover is not listed: not even its name.
+		res := access.Resource{Domain: p.Domain, Product: p.Name}
+		if !s.access.Can(r.Context(), who, access.ActionDiscover, res) {
 			continue
 		}
 		tables := byProduct[p.Domain+"."+p.Name]
@@ -52,16 +57,20 @@ func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 			tables = []string{}
 		}
 		out = append(out, ProductSummary{Domain: p.Domain, Name: p.Name, ID: p.SpecID, Status: p.Status,
-			Description: p.Description, Team: p.Team, Tables: tables, UpdatedAt: p.UpdatedAt})
+			Description: p.Description, Team: p.Team, Tables: tables, UpdatedAt: p.UpdatedAt,
+			Readable: s.access.Can(r.Context(), who, access.ActionRead, res)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"products": out})
 }
 
-// ProductDetail is everything the catalog shows of one product.
+// ProductDetail is everything the catalog shows of one product. Whoever may
+// discover the product sees it; only those who may read it see the last
+// publish reports, whose checks and problems may quote the data.
 type ProductDetail struct {
 	registry.Product
 	Contracts []registry.Contract `json:"contracts"`
 	Tables    []TableDetail       `json:"tables"`
+	Readable  bool                `json:"readable"` // the caller may read the product's data
 }
 
 // TableDetail describes one table of a product.
@@ -96,7 +105,7 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if err := s.authorize(r, access.ActionRead, id.Domain, id.Product); err != nil {
+	if err := s.authorize(r, access.ActionDiscover, id.Domain, id.Product); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -116,8 +125,9 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	who, _ := access.FromContext(ctx)
-	mayPublish := s.access.Can(ctx, who, access.ActionPublish, access.Resource{Domain: id.Domain, Product: id.Product})
-	d := ProductDetail{Product: *p, Contracts: cs, Tables: []TableDetail{}}
+	res := access.Resource{Domain: id.Domain, Product: id.Product}
+	mayPublish := s.access.Can(ctx, who, access.ActionPublish, res)
+	d := ProductDetail{Product: *p, Contracts: cs, Tables: []TableDetail{}, Readable: s.access.Can(ctx, who, access.ActionRead, res)}
 	if d.Contracts == nil {
 		d.Contracts = []registry.Contract{}
 	}
@@ -148,6 +158,10 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 				id := cur.SnapshotID
 				td.CurrentSnapshotID = &id
 			}
+		}
+		if !d.Readable {
+			d.Tables = append(d.Tables, td)
+			continue
 		}
 		last, err := s.reg.LastPublish(ctx, t.Domain, t.Namespace, t.Name)
 		if err != nil {

@@ -54,8 +54,9 @@ func (s *Server) handleContractsCheck(w http.ResponseWriter, r *http.Request) {
 }
 
 // contractOf returns the versions of a contract after checking that the
-// caller may read its product. An unknown id and a product the caller may
-// not read are both NotFound, so ids do not leak.
+// caller may discover its product: a contract is metadata, what a consumer
+// reads before asking for access. An unknown id and a product the caller
+// may not discover are both NotFound, so ids do not leak.
 func (s *Server) contractOf(r *http.Request) ([]registry.Contract, error) {
 	const op = "http.contract"
 	id := r.PathValue("id")
@@ -70,8 +71,8 @@ func (s *Server) contractOf(r *http.Request) ([]registry.Contract, error) {
 		return nil, errs.E(errs.NotFound, op, "contract %q does not exist", id)
 	}
 	p, _ := access.FromContext(r.Context())
-	if !s.access.Can(r.Context(), p, access.ActionRead, access.Resource{Domain: vs[0].Domain, Product: vs[0].Product}) {
-		s.record(r, "authorize.read", vs[0].Domain+"."+vs[0].Product, errs.E(errs.Forbidden, op, "may not read"), nil)
+	if !s.access.Can(r.Context(), p, access.ActionDiscover, access.Resource{Domain: vs[0].Domain, Product: vs[0].Product}) {
+		s.record(r, "authorize.discover", vs[0].Domain+"."+vs[0].Product, errs.E(errs.Forbidden, op, "may not discover"), nil)
 		return nil, errs.E(errs.NotFound, op, "contract %q does not exist", id)
 	}
 	return vs, nil

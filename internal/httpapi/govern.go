@@ -69,10 +69,10 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, op string, v any
 func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) {
 	p, _ := access.FromContext(r.Context())
 	admin := s.access.Can(r.Context(), p, access.ActionAdmin, access.Resource{})
-	// may says where the caller may act beyond reading, so that a client (the
+	// may says where the caller may take each action, so that a client (the
 	// portal) offers only the actions the server would allow.
 	may := map[string]MayScopes{}
-	for _, a := range []access.Action{access.ActionRead, access.ActionGrant, access.ActionPublish, access.ActionApply, access.ActionUnmask} {
+	for _, a := range []access.Action{access.ActionDiscover, access.ActionRead, access.ActionGrant, access.ActionPublish, access.ActionApply, access.ActionUnmask} {
 		all, scopes, err := s.access.Scopes(r.Context(), p, a)
 		if err != nil {
 			s.fail(w, r, err)

@@ -18,6 +18,11 @@ import (
 // whether to use a product. It reads only the registry, the access store,
 // the usage statistics and the sources below, never the data: a page costs
 // a few small SQLite reads, not a scan.
+//
+// Whoever may discover a product sees its page: metadata is discoverable,
+// data is protected. A caller who may not read the product gets the same
+// page without what the data itself yields (the values the quality rules
+// measured), with every table marked Denied and Readable false.
 
 // PageSources feed the sections of the product page that other components
 // own. A nil source omits its section.
@@ -77,6 +82,9 @@ type Page struct {
 	Freshness      any           `json:"freshness,omitempty"`
 	Lineage        []LineageNode `json:"lineage,omitempty"`
 	Usage          *PageUsed     `json:"usage,omitempty"`
+	// Readable says whether the caller may read the product's data; when
+	// false the caller sees the metadata only and may request access.
+	Readable bool `json:"readable"`
 	// Unavailable names the sections left out because their source failed.
 	Unavailable []string  `json:"unavailable,omitempty"`
 	GeneratedAt time.Time `json:"generatedAt"`
@@ -172,7 +180,9 @@ type PageTable struct {
 	Description  string   `json:"description,omitempty"`
 	Tags         []string `json:"tags,omitempty"`
 	// RowFiltered says the caller sees only some of the rows; Denied, that
-	// the query policy refuses the caller this table (with the reason).
+	// a query of this table would be refused to the caller (with the
+	// reason): by the query policy, or because the caller may not read the
+	// product at all.
 	RowFiltered bool         `json:"rowFiltered,omitempty"`
 	Denied      string       `json:"denied,omitempty"`
 	Columns     []PageColumn `json:"columns"`
@@ -245,11 +255,13 @@ type PageRun struct {
 
 // PageRule is one rule's result in a run.
 type PageRule struct {
-	Kind        string   `json:"kind"` // contract (the schema's constraints) or quality (the contract's rules)
-	Name        string   `json:"name"`
-	Column      string   `json:"column,omitempty"`
-	Metric      string   `json:"metric,omitempty"`
-	Dimension   string   `json:"dimension,omitempty"`
+	Kind      string `json:"kind"` // contract (the schema's constraints) or quality (the contract's rules)
+	Name      string `json:"name"`
+	Column    string `json:"column,omitempty"`
+	Metric    string `json:"metric,omitempty"`
+	Dimension string `json:"dimension,omitempty"`
+	// Value is what the rule measured: null for a caller who may not read
+	// the product, as a measure of the data may reveal its values.
 	Value       *float64 `json:"value"`
 	Unit        string   `json:"unit,omitempty"`
 	Expectation string   `json:"expectation,omitempty"`
@@ -283,10 +295,10 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.Invalid, op, "a product's page covers every major version: ask for /products/%s/%s/page", id.Domain, id.Product))
 		return
 	}
-	// A product the caller may not read does not exist: the answer is the
-	// one for an unknown product, so the page does not confirm a name.
+	// A product the caller may not discover does not exist: the answer is
+	// the one for an unknown product, so the page does not confirm a name.
 	missing := errs.E(errs.NotFound, op, "product %s.%s does not exist", id.Domain, id.Product)
-	if err := s.authorize(r, access.ActionRead, id.Domain, id.Product); err != nil {
+	if err := s.authorize(r, access.ActionDiscover, id.Domain, id.Product); err != nil {
 		if errs.Is(err, errs.Forbidden) {
 			err = missing
 		}
@@ -304,7 +316,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// buildPage builds the page of a product the caller may read.
+// buildPage builds the page of a product the caller may discover.
 func (s *Server) buildPage(ctx context.Context, domain, product string, now time.Time) (*Page, error) {
 	p, err := s.reg.Product(ctx, domain, product)
 	if err != nil {
@@ -318,7 +330,8 @@ func (s *Server) buildPage(ctx context.Context, domain, product string, now time
 	visible := func(domain, product string) bool {
 		return s.access.Can(ctx, who, access.ActionRead, access.Resource{Domain: domain, Product: product})
 	}
-	pg := &Page{GeneratedAt: now.UTC(), Contract: PageContract{Majors: []PageMajor{}}, DataDictionary: []PageTable{}, QualityHistory: []PageQuality{}}
+	pg := &Page{GeneratedAt: now.UTC(), Contract: PageContract{Majors: []PageMajor{}}, DataDictionary: []PageTable{}, QualityHistory: []PageQuality{},
+		Readable: visible(domain, product)}
 	doc := decodeSpecDoc(p.Doc)
 	pg.Product = PageProduct{ID: p.SpecID, Domain: p.Domain, Name: p.Name, Status: p.Status, Version: p.Version,
 		Description: doc.Description.page(), Tags: nonNil(doc.Tags), UpdatedAt: p.UpdatedAt}
@@ -380,7 +393,7 @@ func (s *Server) buildPage(ctx context.Context, domain, product string, now time
 		pg.DataDictionary = append(pg.DataDictionary, tbl)
 		pg.SampleQueries.Examples = append(pg.SampleQueries.Examples,
 			PageExample{Table: tbl.Address, SQL: "SELECT * FROM " + tbl.Address + " LIMIT 10"})
-		runs, err := s.qualityHistory(ctx, &t)
+		runs, err := s.qualityHistory(ctx, &t, pg.Readable)
 		if err != nil {
 			return nil, err
 		}
@@ -573,8 +586,9 @@ func (r ruleResult) verdict() string {
 	return "warn"
 }
 
-// qualityHistory returns a table's last publish runs with each rule's result.
-func (s *Server) qualityHistory(ctx context.Context, t *registry.Table) ([]PageRun, error) {
+// qualityHistory returns a table's last publish runs with each rule's
+// result; the values measured only if the caller may read the data.
+func (s *Server) qualityHistory(ctx context.Context, t *registry.Table, readable bool) ([]PageRun, error) {
 	runs, err := s.reg.Runs(ctx, t.Domain, t.Namespace, t.Name, pageRuns)
 	if err != nil {
 		return nil, err
@@ -589,19 +603,23 @@ func (s *Server) qualityHistory(ctx context.Context, t *registry.Table) ([]PageR
 		}
 		pr.RowsRead, pr.RowsOK, pr.RowsFailed = rep.RowsRead, rep.RowsOK, rep.RowsFailed
 		for _, r := range rep.Contract {
-			pr.Rules = append(pr.Rules, r.page("contract"))
+			pr.Rules = append(pr.Rules, r.page("contract", readable))
 		}
 		for _, r := range rep.Quality {
-			pr.Rules = append(pr.Rules, r.page("quality"))
+			pr.Rules = append(pr.Rules, r.page("quality", readable))
 		}
 		out = append(out, pr)
 	}
 	return out, nil
 }
 
-func (r ruleResult) page(kind string) PageRule {
-	return PageRule{Kind: kind, Name: r.Name, Column: r.Column, Metric: r.Metric, Dimension: r.Dimension, Value: r.Value,
+func (r ruleResult) page(kind string, withValue bool) PageRule {
+	pr := PageRule{Kind: kind, Name: r.Name, Column: r.Column, Metric: r.Metric, Dimension: r.Dimension,
 		Unit: r.Unit, Expectation: r.Expectation, Verdict: r.verdict()}
+	if withValue {
+		pr.Value = r.Value
+	}
+	return pr
 }
 
 // specDoc is what the page reads of an ODPS product or ODCS contract

@@ -10,8 +10,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/apply"
 	"github.com/meshwork/meshwork/internal/demo"
+	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/search"
 )
 
@@ -52,8 +54,10 @@ func hitDomains(res search.Results) []string {
 	return out
 }
 
-// TestSearchDemo searches the demo mesh as each demo principal: what one
-// may not read is neither listed nor counted.
+// TestSearchDemo searches the demo mesh as each demo principal: all are
+// staff, who may discover every domain, so each finds every domain and may
+// read the hits of its own; an outsider with one grant finds only what it
+// may read; what one may not discover is neither listed nor counted.
 func TestSearchDemo(t *testing.T) {
 	e := newEnv(t)
 	srcs, err := demo.Sources()
@@ -69,20 +73,35 @@ func TestSearchDemo(t *testing.T) {
 	for _, tk := range tokens {
 		secret[tk.Principal] = tk.Secret
 	}
+	outsider := e.principal(t, "outsider", httpapi.GrantRequest{Role: access.RoleConsumer, Domain: "sales"})
 	all := []string{"customers", "sales", "supply"}
-	want := map[string][]string{"admin": all, "analyst": all, "analyst-europe": all}
+	type visible struct{ found, readable []string }
+	want := map[string]visible{"admin": {all, all}, "analyst": {all, all}, "analyst-europe": {all, all}, "outsider": {[]string{"sales"}, []string{"sales"}}}
 	for _, d := range demo.Domains {
 		for _, role := range []string{"owner", "publisher", "consumer"} {
-			want[d+"-"+role] = []string{d}
+			want[d+"-"+role] = visible{all, []string{d}}
 		}
 	}
-	for who, domains := range want {
+	for who, w := range want {
 		t.Run(who, func(t *testing.T) {
-			as := e.as(secret[who])
+			as := outsider
+			if who != "outsider" {
+				as = e.as(secret[who])
+			}
 			for _, params := range [][]string{{"q", "the", "limit", "100"}, {"kind", "product"}, {"q", "key", "kind", "column", "limit", "100"}} {
 				res := as.search(t, params...)
-				if got := hitDomains(res); !cmp.Equal(got, domains) {
-					t.Errorf("search %v as %s: domains %v, want %v", params, who, got, domains)
+				if got := hitDomains(res); !cmp.Equal(got, w.found) {
+					t.Errorf("search %v as %s: domains %v, want %v", params, who, got, w.found)
+				}
+				var readable []string
+				for _, h := range res.Results {
+					if h.Readable && !slices.Contains(readable, h.Domain) {
+						readable = append(readable, h.Domain)
+					}
+				}
+				slices.Sort(readable)
+				if !cmp.Equal(readable, w.readable) {
+					t.Errorf("search %v as %s: readable domains %v, want %v", params, who, readable, w.readable)
 				}
 				if res.Total != len(res.Results) {
 					t.Errorf("search %v as %s: total %d, %d results; want the total of what it sees", params, who, res.Total, len(res.Results))

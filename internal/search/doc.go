@@ -7,7 +7,7 @@
 // classification / owners, descriptions); what results are filtered on
 // (domain, product, kind, status, tags, classifications) sits in ordinary
 // tables joined by rowid, so filters are exact and the visibility check
-// (only products the caller may read) is done in the same SQL statement.
+// (only products the caller may discover) is done in the same SQL statement.
 //
 // User text never reaches FTS5's query language: Parse splits it into
 // words and Match quotes each one as a prefix string, so operators, column

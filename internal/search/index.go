@@ -98,7 +98,7 @@ type Catalog interface {
 	Contract(ctx context.Context, id, version string) (*registry.Contract, error)
 }
 
-// Visibility tells where a principal may read (access.Store.Scopes).
+// Visibility tells where a principal may discover and read (access.Store.Scopes).
 type Visibility interface {
 	Scopes(ctx context.Context, p access.Principal, a access.Action) (all bool, scopes []access.Resource, err error)
 }

@@ -56,6 +56,10 @@ type Hit struct {
 	Score        float64  `json:"score"`                 // bm25 relevance, higher is better; 0 when browsing
 	Matched      []string `json:"matched"`               // the fields the text matched in
 	Snippet      string   `json:"snippet,omitempty"`     // the best matching passage, matches in **bold**
+	// Readable says whether the searcher may read the hit's product; a
+	// product it may only discover is found all the same, so that it can
+	// ask for access.
+	Readable bool `json:"readable"`
 }
 
 // Results is a page of hits and how many there are in all.
@@ -99,9 +103,9 @@ func (q *Query) filtered() bool {
 	return q.Domain != "" || q.Tag != "" || q.Classification != "" || q.Status != "" || q.Kind != ""
 }
 
-// Search runs q for who: only documents of products who may read are
-// counted and returned. Empty text with a filter browses what the filters
-// select, in address order.
+// Search runs q for who: only documents of products who may discover are
+// counted and returned, each saying whether who may also read it. Empty
+// text with a filter browses what the filters select, in address order.
 func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Results, error) {
 	const op = "search.Search"
 	if err := q.check(); err != nil {
@@ -131,7 +135,29 @@ func (x *Index) Search(ctx context.Context, who access.Principal, q Query) (*Res
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, op, err, "search")
 	}
+	if err := x.markReadable(ctx, who, out.Results); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// markReadable sets Readable on the hits whose product who may read.
+func (x *Index) markReadable(ctx context.Context, who access.Principal, hits []Hit) error {
+	all, scopes, err := x.access.Scopes(ctx, who, access.ActionRead)
+	if err != nil {
+		return err
+	}
+	for i := range hits {
+		h := &hits[i]
+		h.Readable = all
+		for _, s := range scopes {
+			if s.Domain == h.Domain && (s.Product == "" || s.Product == h.Product) {
+				h.Readable = true
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // filters returns the SQL condition over mesh_search_docs d for q's
@@ -467,7 +493,7 @@ func address(h *Hit) (string, string) {
 }
 
 // visible is the SQL condition (over mesh_search_docs d) that keeps the
-// documents of products a principal may read.
+// documents of products a principal may discover.
 type visible struct {
 	sql  string
 	args []any
@@ -478,10 +504,10 @@ type visible struct {
 // table once per query.
 const smallSet = 32
 
-// visibility works out, once per query, what who may read, narrowed to
+// visibility works out, once per query, what who may discover, narrowed to
 // domain when given. ok is false when that is nothing.
 func (x *Index) visibility(ctx context.Context, who access.Principal, domain string) (visible, bool, error) {
-	all, scopes, err := x.access.Scopes(ctx, who, access.ActionRead)
+	all, scopes, err := x.access.Scopes(ctx, who, access.ActionDiscover)
 	if err != nil {
 		return visible{}, false, err
 	}

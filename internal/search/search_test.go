@@ -85,7 +85,7 @@ func TestHitFields(t *testing.T) {
 	res := f.search(t, root, search.Query{Text: "order date"})
 	want := search.Hit{Kind: "column", Address: "sales.orders.orders.order_date", Domain: "sales", Product: "orders", Table: "orders",
 		Column: "order_date", Name: "order_date", BusinessName: "Order date", Description: "When the order was placed.",
-		Matched: []string{"name", "path", "businessName", "description"}, Snippet: "When the **order** was placed."}
+		Matched: []string{"name", "path", "businessName", "description"}, Snippet: "When the **order** was placed.", Readable: true}
 	if len(res.Results) != 1 {
 		t.Fatalf("Search(order date) = %v, want one hit", addresses(res))
 	}
@@ -200,6 +200,41 @@ func TestVisibility(t *testing.T) {
 			}
 			if res.Total != len(res.Results) {
 				t.Errorf("Search as %s (%+v): total %d counts what is not shown (%d results)", tt.who, tt.q, res.Total, len(res.Results))
+			}
+		})
+	}
+}
+
+// TestVisibilityDiscover searches as a viewer: products it may only
+// discover are found, marked not readable; those it may read are marked
+// readable.
+func TestVisibilityDiscover(t *testing.T) {
+	f := seeded(t)
+	f.grant(t, "group:staff", access.RoleViewer, "customers", "")
+	f.grant(t, "vera", access.RoleConsumer, "sales", "")
+	vera := access.Principal{Name: "vera", Groups: []string{"staff"}}
+	tests := []struct {
+		who      access.Principal
+		readable map[string]bool // by domain of the results
+	}{
+		{vera, map[string]bool{"customers": false, "sales": true}},
+		{access.Principal{Name: "sam", Groups: []string{"staff"}}, map[string]bool{"customers": false}},
+		{sally, map[string]bool{"sales": true}},
+		{root, map[string]bool{"customers": true, "sales": true, "supply": true}},
+		{nobody, map[string]bool{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who.Name, func(t *testing.T) {
+			res := f.search(t, tt.who, search.Query{Text: "customer", Limit: 100})
+			got := map[string]bool{}
+			for _, h := range res.Results {
+				if r, ok := got[h.Domain]; ok && r != h.Readable {
+					t.Errorf("Search as %s: hits of %s disagree on readable", tt.who.Name, h.Domain)
+				}
+				got[h.Domain] = h.Readable
+			}
+			if d := cmp.Diff(tt.readable, got); d != "" {
+				t.Errorf("Search as %s: readable by domain (-want +got):\n%s", tt.who.Name, d)
 			}
 		})
 	}
