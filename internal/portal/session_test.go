@@ -178,8 +178,8 @@ func TestSessionGetRefuses(t *testing.T) {
 	s, _ := newTestSessions()
 	id, _ := s.create("carl", "token", "cred", time.Time{})
 	for name, v := range map[string]string{
-		"empty":   "",
-		"unknown": randomToken(),
+		"empty":    "",
+		"unknown":  randomToken(),
 		"too long": id + strings.Repeat("A", 128),
 		"prefix":   id[:len(id)-1],
 		"hash":     string(func() []byte { h := sha256.Sum256([]byte(id)); return h[:] }()),
