@@ -10,6 +10,7 @@ import (
 // Cross-origin state-changing requests are refused before any handler
 // runs (http.CrossOriginProtection), whatever cookies or tokens they carry.
 func TestCrossOriginRefused(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	b := m.signIn(t, consumerName)
 	tests := []struct {
@@ -51,6 +52,7 @@ func TestCrossOriginRefused(t *testing.T) {
 // A state-changing request needs the session's CSRF token (form field or
 // header); a refusal leaves the session alone.
 func TestActionNeedsCSRF(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	b := m.signIn(t, consumerName)
 	other := m.signIn(t, ownerName)
@@ -80,6 +82,7 @@ func TestActionNeedsCSRF(t *testing.T) {
 // Every answer carries the security headers: pages, the sign-in form,
 // redirects, errors, static files and refusals.
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	b := m.signIn(t, consumerName)
 	anon := m.newBrowser(t)

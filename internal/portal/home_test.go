@@ -8,6 +8,7 @@ import (
 )
 
 func TestHomeShowsWhatThePrincipalMaySee(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t)
 	tests := []struct {
 		who        string
@@ -38,6 +39,7 @@ func TestHomeShowsWhatThePrincipalMaySee(t *testing.T) {
 }
 
 func TestSearchPage(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t)
 	carl := m.signIn(t, consumerName)
 
@@ -66,6 +68,7 @@ func TestSearchPage(t *testing.T) {
 
 // User text is escaped wherever it is shown.
 func TestSearchEscapesTheQuery(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	b := m.signIn(t, consumerName)
 	for _, q := range []string{`<script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`, `' autofocus onfocus='alert(1)`} {
@@ -83,6 +86,7 @@ func TestSearchEscapesTheQuery(t *testing.T) {
 }
 
 func TestNotFoundPage(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	b := m.signIn(t, consumerName)
 	for _, path := range []string{"/no/such/page", "/nope", "/signin/nope"} {
@@ -94,6 +98,7 @@ func TestNotFoundPage(t *testing.T) {
 }
 
 func TestProductDescriptionEscaped(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t)
 	spec := strings.NewReplacer(
 		"id: sales-orders", "id: sales-evil",

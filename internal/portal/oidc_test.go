@@ -235,6 +235,7 @@ func (p *fakeIdP) oidcSignIn(t *testing.T, m *testMesh, next string) (*browser, 
 }
 
 func TestOIDCSignIn(t *testing.T) {
+	t.Parallel()
 	idp := newFakeIdP(t)
 	m := newTestMesh(t, withOIDC(idp))
 	m.grant(t, access.RoleConsumer, "group:analysts", "sales", "")
@@ -302,6 +303,7 @@ func refusedOIDC(t *testing.T, b *browser, pg page, reason string) {
 }
 
 func TestOIDCRefusals(t *testing.T) {
+	t.Parallel()
 	idp := newFakeIdP(t)
 	m := newTestMesh(t, withOIDC(idp), withoutData())
 
@@ -389,6 +391,7 @@ func TestOIDCRefusals(t *testing.T) {
 
 // The session ends when the ID token it runs on expires.
 func TestOIDCSessionEndsWithIDToken(t *testing.T) {
+	t.Parallel()
 	idp := newFakeIdP(t)
 	idp.set(func(p *fakeIdP) { p.ttl = 20 * time.Minute })
 	m := newTestMesh(t, withOIDC(idp), withoutData())

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/meshwork/meshwork/internal/access"
 )
 
 func TestSnippet(t *testing.T) {
@@ -190,5 +192,45 @@ func TestPageDataCSRF(t *testing.T) {
 	v := &view{Session: &Session{CSRF: "tok"}}
 	if got := (pageData{View: v}).CSRF(); got != "tok" {
 		t.Errorf("CSRF = %q, want tok", got)
+	}
+}
+
+// Me.Can answers as the API's whoami scopes say.
+func TestMeCan(t *testing.T) {
+	type may = struct {
+		All    bool              `json:"all"`
+		Scopes []access.Resource `json:"scopes"`
+	}
+	me := Me{May: map[string]may{
+		"read":    {Scopes: []access.Resource{{Domain: "sales"}, {Domain: "hr", Product: "people"}}},
+		"publish": {Scopes: []access.Resource{{Domain: "sales", Product: "orders"}}},
+		"unmask":  {All: true},
+		"grant":   {},
+	}}
+	tests := []struct {
+		action, domain, product string
+		want                    bool
+	}{
+		{"read", "sales", "", true},
+		{"read", "sales", "orders", true},
+		{"read", "hr", "people", true},
+		{"read", "hr", "payroll", false},
+		{"read", "hr", "", false},
+		{"publish", "sales", "orders", true},
+		{"publish", "sales", "returns", false},
+		{"publish", "sales", "", false},
+		{"unmask", "anything", "at_all", true},
+		{"grant", "sales", "", false},
+		{"apply", "sales", "", false},
+	}
+	for _, tt := range tests {
+		if got := me.Can(tt.action, tt.domain, tt.product); got != tt.want {
+			t.Errorf("Can(%s, %s, %s) = %v, want %v", tt.action, tt.domain, tt.product, got, tt.want)
+		}
+	}
+	for action, want := range map[string]bool{"read": true, "publish": true, "unmask": true, "grant": false, "apply": false} {
+		if got := me.CanAnywhere(action); got != want {
+			t.Errorf("CanAnywhere(%s) = %v, want %v", action, got, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func findCookie(cs []*http.Cookie, name string) *http.Cookie {
 }
 
 func TestSignInWithToken(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t)
 	b := m.newBrowser(t)
 
@@ -77,6 +79,7 @@ func TestSignInWithToken(t *testing.T) {
 }
 
 func TestSignInSecureCookie(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withTLS(), withoutData())
 	b := m.newBrowser(t)
 	pg := b.postNoCSRF(t, "/signin", url.Values{"token": {m.Tokens[ownerName]}})
@@ -100,6 +103,7 @@ func TestSignInSecureCookie(t *testing.T) {
 }
 
 func TestSignInRefused(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	revoked, revokedID := m.tokenWithID(t, "rita")
 	m.revoke(t, revokedID)
@@ -145,6 +149,7 @@ func TestSignInRefused(t *testing.T) {
 }
 
 func TestSignInNextStaysOnSite(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	for _, next := range []string{"//evil.com", `/\evil.com`, "https://evil.com", "/\t/evil.com", "/x\r\nSet-Cookie: a=b",
 		"/" + strings.Repeat("a", 3000)} {
@@ -159,6 +164,7 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 }
 
 func TestSignOut(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	b := m.signIn(t, consumerName)
 	old := b.cookie(sessionCookie)
@@ -194,6 +200,7 @@ func TestSignOut(t *testing.T) {
 // A cookie value planted before sign-in is never adopted, and a planted
 // live session (the attacker's own) ends rather than being shared.
 func TestSignInFixation(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData())
 	victim := m.newBrowser(t)
 	planted := "attacker-chosen-value-0123456789abcdefghijklmnopq"
@@ -223,6 +230,7 @@ func TestSignInFixation(t *testing.T) {
 }
 
 func TestSessionEndsWhenTokenRevoked(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t)
 	secret, id := m.tokenWithID(t, "rita")
 	b := m.signInWith(t, secret)
@@ -254,6 +262,7 @@ func TestSessionEndsWhenTokenRevoked(t *testing.T) {
 }
 
 func TestSessionIdleAndMaxAge(t *testing.T) {
+	t.Parallel()
 	m := newTestMesh(t, withoutData(), withPortal(func(c *portal.Config) {
 		c.IdleTimeout = 30 * time.Minute
 		c.MaxAge = 2 * time.Hour
@@ -276,4 +285,33 @@ func TestSessionIdleAndMaxAge(t *testing.T) {
 	if loc := m.newBrowser(t).get(t, "/").wantRedirect(t, "/signin"); loc != "/signin" {
 		t.Errorf("no cookie: redirect to %q, want /signin", loc)
 	}
+}
+
+// Sessions are safe under concurrent sign-ins, pages, sweeps and sign-outs
+// (run with -race).
+func TestConcurrentSessions(t *testing.T) {
+	t.Parallel()
+	m := newTestMesh(t, withoutData())
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			who := []string{consumerName, ownerName}[i%2]
+			b := m.newBrowser(t)
+			if pg := b.postNoCSRF(t, "/signin", url.Values{"token": {m.Tokens[who]}}); pg.Status != http.StatusSeeOther {
+				t.Errorf("sign-in = %d", pg.Status)
+				return
+			}
+			for range 5 {
+				m.Clock.Advance(15 * time.Second) // a sweep every few requests; 10 min in all, under the idle timeout
+				if pg := b.get(t, "/"); pg.Status != http.StatusOK || !strings.Contains(pg.Body, who) {
+					t.Errorf("%s: home = %d", who, pg.Status)
+					return
+				}
+			}
+			if pg := b.post(t, "/signout", nil); pg.Status != http.StatusSeeOther {
+				t.Errorf("sign-out = %d", pg.Status)
+			}
+		})
+	}
+	wg.Wait()
 }
