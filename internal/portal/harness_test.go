@@ -391,7 +391,7 @@ type page struct {
 	Body   string
 }
 
-var csrfAttr = regexp.MustCompile(`data-csrf="([^"]*)"`)
+var bodyCSRF = regexp.MustCompile(`data-csrf="([^"]*)"`)
 
 // do sends a request from the browser; hdr holds header names and values in pairs.
 func (b *browser) do(t testing.TB, method, path string, body io.Reader, hdr ...string) page {
@@ -413,7 +413,7 @@ func (b *browser) do(t testing.TB, method, path string, body io.Reader, hdr ...s
 		t.Fatal(err)
 	}
 	pg := page{Status: res.StatusCode, Header: res.Header, Body: string(rb)}
-	if m := csrfAttr.FindStringSubmatch(pg.Body); m != nil {
+	if m := bodyCSRF.FindStringSubmatch(pg.Body); m != nil {
 		b.csrf = html.UnescapeString(m[1])
 	}
 	return pg
