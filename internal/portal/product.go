@@ -402,7 +402,7 @@ func snapshotTables(pd httpapi.ProductDetail) []snapTable {
 		for i := len(t.Snapshots) - 1; i >= 0; i-- {
 			s := t.Snapshots[i]
 			sv := snapView{ID: s.ID, Time: time.UnixMilli(s.TimestampMs), Operation: s.Operation,
-				Current: t.CurrentSnapshotID != nil && *t.CurrentSnapshotID == s.ID,
+				Current:   t.CurrentSnapshotID != nil && *t.CurrentSnapshotID == s.ID,
 				QueryHref: sqlHref(fmt.Sprintf("SELECT * FROM %s AT (VERSION => %d) LIMIT 100", t.SQLName, s.ID))}
 			for _, k := range snapshotSummaryKeys {
 				if v, ok := s.Summary[k]; ok {

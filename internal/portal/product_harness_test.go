@@ -19,7 +19,8 @@ import (
 // productEnv is a real platform (API and portal) for the product page tests.
 type productEnv struct {
 	p     *platform.Platform
-	admin string // the admin's token
+	ui    http.Handler // the portal: the platform's unless a test builds its own
+	admin string       // the admin's token
 }
 
 // productMesh opens a platform over a temporary directory and applies specs
@@ -38,7 +39,7 @@ func productMesh(t *testing.T, specs ...string) *productEnv {
 			t.Errorf("platform.Close: %v", err)
 		}
 	})
-	e := &productEnv{p: p, admin: p.AdminSecret}
+	e := &productEnv{p: p, ui: p.Portal, admin: p.AdminSecret}
 	for i, s := range specs {
 		e.apply(t, "spec"+string(rune('a'+i))+".yaml", s)
 	}
@@ -111,7 +112,7 @@ func (e *productEnv) signIn(t *testing.T, token string) *http.Cookie {
 	req := httptest.NewRequest("POST", "/signin", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
-	e.p.Portal.ServeHTTP(rec, req)
+	e.ui.ServeHTTP(rec, req)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("sign-in = %d, want 303\n%s", rec.Code, rec.Body.String())
 	}
@@ -130,6 +131,6 @@ func (e *productEnv) get(t *testing.T, c *http.Cookie, path string) (int, string
 	req := httptest.NewRequest("GET", path, nil)
 	req.AddCookie(c)
 	rec := httptest.NewRecorder()
-	e.p.Portal.ServeHTTP(rec, req)
+	e.ui.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.String()
 }

@@ -1,15 +1,19 @@
 package portal_test
 
 import (
+	"context"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/meshwork/meshwork/internal/access"
 	"github.com/meshwork/meshwork/internal/httpapi"
+	"github.com/meshwork/meshwork/internal/portal"
 )
 
 // Specs of the product page tests: geo.places feeds market.stalls (the
@@ -411,5 +415,43 @@ func TestProductPageEscapes(t *testing.T) {
 		if tab == "overview" || tab == "dictionary" || tab == "contract" {
 			wantContains(t, tab, body, "&lt;script&gt;alert(1)&lt;/script&gt;")
 		}
+	}
+}
+
+// TestProductPageNotReadable: when the API says the caller may not read the
+// data, the page says so and offers an access request instead of Run links.
+func TestProductPageNotReadable(t *testing.T) {
+	e := productMesh(t, geoSpec)
+	// The API in front adds "readable": false to the product page.
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/page") {
+			e.p.API.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		e.p.API.ServeHTTP(rec, r)
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || rec.Code != http.StatusOK {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		m["readable"] = false
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(m)
+	})
+	p, err := portal.New(context.Background(), portal.Config{API: api, Access: e.p.Access, Audit: e.p.Audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ui = p
+	body := getOK(t, e, e.signIn(t, e.admin), "/products/geo/places")
+	wantContains(t, "not readable", body, "You may not read this product", `href="/access/request?domain=geo&amp;product=places"`)
+	if strings.Contains(body, `href="/sql?q=`) {
+		t.Error("a caller who may not read gets Run links")
+	}
+	body = getOK(t, e, e.signIn(t, e.admin), "/products/geo/places?tab=snapshots")
+	if strings.Contains(body, "Query at this snapshot") {
+		t.Error("a caller who may not read gets snapshot query links")
 	}
 }
