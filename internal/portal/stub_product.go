@@ -1,4 +1,0 @@
-package portal
-
-// Stub: replaced by product.go.
-func (p *Portal) productRoutes() {}
