@@ -78,7 +78,8 @@ slaProperties:
 // accessMesh is a platform with two domains, alpha and beta, each with a
 // product shop whose items are published once, and beta's with a failed
 // publish too. Its principals: cara (consumer of alpha), bob (owner of
-// beta) and dan (publisher of alpha, owner of nothing).
+// beta), dan (publisher of alpha, owner of nothing) and erin (owner of
+// gamma, a domain without products).
 type accessMesh struct {
 	p      *platform.Platform
 	srv    *httptest.Server
@@ -124,6 +125,7 @@ func accessMeshNew(t *testing.T) *accessMesh {
 		"cara": {Role: access.RoleConsumer, Domain: "alpha"},
 		"bob":  {Role: access.RoleOwner, Domain: "beta"},
 		"dan":  {Role: access.RolePublisher, Domain: "alpha"},
+		"erin": {Role: access.RoleOwner, Domain: "gamma"},
 	} {
 		_, secret, err := p.Access.CreateToken(ctx, "test", name, nil, nil, 0)
 		if err != nil {

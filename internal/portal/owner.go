@@ -98,6 +98,16 @@ func (p *Portal) handleOwner(w http.ResponseWriter, r *http.Request, v *view) {
 		d.Domains[i].Products = append(d.Domains[i].Products, op)
 		d.Domains[i].Failed = append(d.Domains[i].Failed, failed...)
 	}
+	// A domain the principal may publish to or apply in, but with no
+	// product yet, is listed too: the place to start.
+	for _, a := range []string{"publish", "apply"} {
+		for _, sc := range v.Me.May[a].Scopes {
+			if _, ok := byDomain[sc.Domain]; !ok && sc.Domain != "" && sc.Product == "" {
+				byDomain[sc.Domain] = len(d.Domains)
+				d.Domains = append(d.Domains, ownerDomain{Domain: sc.Domain})
+			}
+		}
+	}
 	sort.Slice(d.Domains, func(i, j int) bool { return d.Domains[i].Domain < d.Domains[j].Domain })
 	for i := range d.Domains {
 		od := &d.Domains[i]

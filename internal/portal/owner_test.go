@@ -39,6 +39,10 @@ func TestOwnerView(t *testing.T) {
 		t.Errorf("dan's owner view shows beta's products or runs")
 	}
 
+	// erin's domain has no product yet: it is listed, empty.
+	_, body = m.signIn(t, "erin").get("/owner")
+	wantIn(t, "erin's owner view", body, `<h2 id="dom-gamma-h">gamma</h2>`, "No product in gamma yet.")
+
 	// cara only consumes: no link to the view, and nothing in it.
 	_, body = cara.get("/owner")
 	wantIn(t, "cara's owner view", body, html.EscapeString("You may not publish to or apply specs in any domain"))

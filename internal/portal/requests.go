@@ -76,6 +76,11 @@ func (p *Portal) renderRequestForm(w http.ResponseWriter, r *http.Request, v *vi
 	if f.Role == "" {
 		f.Role = string(access.RoleConsumer)
 	}
+	// A role the form does not offer (typed in a link, or one the API has
+	// learnt since) is kept as asked: the API accepts or refuses it.
+	if !slices.ContainsFunc(f.Roles, func(c roleChoice) bool { return string(c.Role) == f.Role }) {
+		f.Roles = append(slices.Clip(f.Roles), roleChoice{Role: access.Role(f.Role), Say: f.Role})
+	}
 	// Suggestions only: a product the principal may not read yet is not
 	// listed, but may still be typed (or come prefilled from a link).
 	if ps, err := p.listProducts(v); err == nil {

@@ -73,6 +73,9 @@ func TestAccessRequestFlow(t *testing.T) {
 				// The form comes back with what the user typed.
 				wantIn(t, "the form shown again", body, `value="`+html.EscapeString(tc.form.Get("product"))+`"`)
 			}
+			if r := tc.form.Get("role"); r != "" {
+				wantIn(t, "the form shown again", body, `<option value="`+r+`" selected>`)
+			}
 			if rs := pendingOf(t, m, "cara"); len(rs) != 0 {
 				t.Errorf("requests after a refused submission = %v, want none", rs)
 			}
