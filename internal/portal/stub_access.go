@@ -1,4 +1,0 @@
-package portal
-
-// Stub: replaced by access.go.
-func (p *Portal) accessRoutes() {}

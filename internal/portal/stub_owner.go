@@ -1,4 +1,0 @@
-package portal
-
-// Stub: replaced by owner.go.
-func (p *Portal) ownerRoutes() {}
