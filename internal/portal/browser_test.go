@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/meshwork/meshwork/internal/demo"
@@ -97,7 +97,7 @@ func newBrowserMesh(t *testing.T) *browserMesh {
 	tab, cancelTimeout := context.WithTimeout(tab, 4*time.Minute)
 	t.Cleanup(cancelTimeout)
 	m.ctx = tab
-	dialogs := chromedp.Events(tab, page.JavascriptDialogOpening)
+	dialogs := chromedp.Events(tab, cdppage.JavascriptDialogOpening)
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -109,7 +109,7 @@ func newBrowserMesh(t *testing.T) *browserMesh {
 			m.mu.Lock()
 			m.dialogs = append(m.dialogs, ev.Message)
 			m.mu.Unlock()
-			_, _ = chromedp.Call(tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			_, _ = chromedp.Call(tab, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
 	return m

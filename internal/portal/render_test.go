@@ -91,6 +91,8 @@ func TestTemplates(t *testing.T) {
 			return err
 		}
 		b, _ := templateFS.ReadFile(p)
+		// A JSON data block is not run, so the CSP allows it.
+		b = regexp.MustCompile(`<script type="application/json"[^>]*>`).ReplaceAll(b, []byte("<data>"))
 		if m := inline.Find(b); m != nil {
 			t.Errorf("%s: %q breaks the CSP (no inline scripts, styles or handlers)", p, m)
 		}
