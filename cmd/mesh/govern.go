@@ -91,13 +91,13 @@ func parseScope(role access.Role, s string) (domain, product string, err error) 
 	return domain, product, nil
 }
 
-var roles = []access.Role{access.RoleAdmin, access.RoleOwner, access.RolePublisher, access.RoleConsumer, access.RoleUnmask}
+var roles = []access.Role{access.RoleAdmin, access.RoleOwner, access.RolePublisher, access.RoleConsumer, access.RoleUnmask, access.RoleViewer}
 
 func parseRole(s string) (access.Role, error) {
 	if r := access.Role(s); slices.Contains(roles, r) {
 		return r, nil
 	}
-	return "", usageError(fmt.Sprintf("role %q does not exist: use admin, owner, publisher, consumer or unmask", s))
+	return "", usageError(fmt.Sprintf("role %q does not exist: use admin, owner, publisher, consumer, unmask or viewer", s))
 }
 
 func cmdWhoami(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {

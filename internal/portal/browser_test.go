@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -253,4 +254,82 @@ func TestBrowserSignInAndSearch(t *testing.T) {
 	m.do("instant search", chromedp.SendKeys(chromedp.CSS(`main input[name="q"]`), "nation"),
 		chromedp.WaitVisible(chromedp.CSS(`#results a[href^="/products/customers/crm"]`)))
 	m.shot("search")
+}
+
+// TestBrowserJourney is the portal's main path: a consumer of supply finds
+// customers.crm, which it may discover but not read, and asks for access;
+// the owner of customers approves from the inbox; the consumer then queries
+// it and sees personal data masked; the analyst follows the lineage graph.
+func TestBrowserJourney(t *testing.T) {
+	m := newBrowserMesh(t)
+	m.signIn("supply-consumer")
+	m.open("/search")
+	m.do("search", chromedp.SendKeys(chromedp.CSS(`main input[name="q"]`), "customer"),
+		chromedp.WaitVisible(chromedp.CSS(`#results a[href^="/products/customers/crm"]`)),
+		chromedp.Click(chromedp.CSS(`#results a[href^="/products/customers/crm"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/access/request?domain=customers&product=crm"]`)))
+	m.shot("product")
+
+	m.do("request access", chromedp.Click(chromedp.CSS(`a[href^="/access/request?domain=customers&product=crm"]`)),
+		chromedp.WaitVisible(chromedp.ID("req-purpose")),
+		chromedp.SetValue(chromedp.ID("req-role"), "consumer"),
+		chromedp.SendKeys(chromedp.ID("req-purpose"), "Join supplier nations with customer nations for the <b>Q3</b> review"))
+	m.shot("request")
+	m.do("send the request", chromedp.Submit(chromedp.ID("req-purpose")), chromedp.WaitVisible(chromedp.CSS(`main .flash.ok`)))
+	if loc := m.location(); !strings.HasPrefix(loc, "/access") {
+		t.Fatalf("after the request the browser is at %s, want /access", loc)
+	}
+	if got := m.text("main"); !strings.Contains(got, "pending") {
+		t.Fatalf("My access does not show the pending request:\n%s", got)
+	}
+	m.signOut()
+
+	m.signIn("customers-owner")
+	m.open("/inbox")
+	if got := m.text("main"); !strings.Contains(got, "supply-consumer") || !strings.Contains(got, "<b>Q3</b>") {
+		t.Fatalf("the inbox does not show the request with its purpose as text:\n%s", got)
+	}
+	m.shot("inbox")
+	m.do("approve", chromedp.Click(chromedp.CSS(`form.approve button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`main .flash.ok`)))
+	m.open("/owner")
+	m.shot("owner")
+	m.signOut()
+
+	m.signIn("supply-consumer")
+	m.open("/sql?q=" + url.QueryEscape("SELECT c_custkey, c_name, c_phone FROM customers.crm.customer ORDER BY c_custkey LIMIT 5"))
+	m.do("run a query", chromedp.WaitVisible(chromedp.CSS(".ws-editor")), chromedp.Click(chromedp.ID("sql-run")),
+		chromedp.WaitVisible(chromedp.CSS("#sql-results table.grid tbody tr")))
+	m.shot("sql")
+	cells := get(m, "read the grid", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("#sql-results table.grid tbody tr:first-child td")].map(td => td.textContent)`))
+	if len(cells) != 3 || cells[0] != "1" || cells[1] == "Customer#000000001" || cells[1] == "" {
+		t.Fatalf("first row = %q, want customer 1 with its name masked", cells)
+	}
+
+	// A result that holds markup is shown as text, and runs nothing.
+	payload := `<img src=x onerror=alert(1)>`
+	m.open("/sql?q=" + url.QueryEscape("SELECT '"+payload+"' AS x"))
+	m.do("run a hostile query", chromedp.WaitVisible(chromedp.CSS(".ws-editor")), chromedp.Click(chromedp.ID("sql-run")),
+		chromedp.WaitVisible(chromedp.CSS("#sql-results table.grid tbody td")))
+	if got := m.text("#sql-results table.grid tbody td"); got != payload {
+		t.Fatalf("the cell shows %q, want the payload as text", got)
+	}
+	if n := m.count("#sql-results img"); n != 0 {
+		t.Fatalf("the payload became %d img elements", n)
+	}
+
+	// Lineage shows the neighbours one may read: the analyst reads them all.
+	m.signOut()
+	m.signIn("analyst")
+	m.open("/products/customers/crm?tab=lineage")
+	if n := m.count(`svg#lineage-graph a.node[href="/products/sales/orders"]`); n != 1 {
+		t.Fatalf("the lineage graph has %d links to sales.orders, want 1", n)
+	}
+	m.shot("lineage")
+	m.do("follow lineage", chromedp.Click(chromedp.CSS(`svg#lineage-graph a.node[href="/products/sales/orders"]`)),
+		chromedp.WaitReady(chromedp.CSS("main h1")))
+	if loc := m.location(); !strings.HasPrefix(loc, "/products/sales/orders") {
+		t.Fatalf("clicking the sales.orders node went to %s", loc)
+	}
+	m.noDialogs("journey")
 }
