@@ -26,12 +26,18 @@ func (p *Platform) Handler() http.Handler {
 	if p.Portal == nil {
 		return p.API
 	}
+	return Serve(p.API, p.Portal)
+}
+
+// Serve splits one HTTP address between api (/api/, /iceberg/, /healthz,
+// /metrics) and ui (every other path), as mesh serve does.
+func Serve(api, ui http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isAPIPath(r.URL.Path) {
-			p.API.ServeHTTP(w, r)
+			api.ServeHTTP(w, r)
 			return
 		}
-		p.Portal.ServeHTTP(w, r)
+		ui.ServeHTTP(w, r)
 	})
 }
 

@@ -1,21 +1,14 @@
 package portal_test
 
 import (
-	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/meshwork/meshwork/internal/access"
-	"github.com/meshwork/meshwork/internal/apply"
-	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/platform"
-	"github.com/meshwork/meshwork/internal/publish"
 )
 
 // accessSpec is a product of domain DOM with one table, items, whose price
@@ -88,112 +81,70 @@ type accessMesh struct {
 
 func accessMeshNew(t *testing.T) *accessMesh {
 	t.Helper()
-	ctx := context.Background()
-	cfg := platform.Defaults(t.TempDir())
-	cfg.MemoryLimit, cfg.Threads, cfg.FreshnessInterval = "1GB", 2, 0
-	p, err := platform.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("platform.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("platform.Close: %v", err)
-		}
-	})
-	var srcs []apply.Source
+	p := openPlatform(t, func(c *platform.Config) { c.FreshnessInterval = 0 })
+	admin := apiAs{p.API, p.AdminSecret}
 	for _, d := range []string{"alpha", "beta"} {
-		srcs = append(srcs, apply.Source{Name: d + ".yaml", Data: []byte(strings.ReplaceAll(accessSpec, "DOM", d))})
-	}
-	ctx = platform.AsAdmin(ctx)
-	if _, err := p.Applier.Apply(ctx, srcs, false); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	pub := func(domain, csv string) (*publish.Report, error) {
-		return p.Publisher.Publish(ctx, publish.Request{Table: lake.Ident{Domain: domain, Product: "shop", Table: "items"},
-			Mode: lake.Replace, Format: publish.CSV, Body: strings.NewReader(csv)})
+		admin.applySpec(t, d+".yaml", []byte(strings.ReplaceAll(accessSpec, "DOM", d)))
 	}
 	for _, d := range []string{"alpha", "beta"} {
-		if _, err := pub(d, "item_id,price\n1,2.50\n2,3.00\n"); err != nil {
-			t.Fatalf("publish %s: %v", d, err)
+		if code := admin.publish(t, d+".shop.items", "replace", "item_id,price\n1,2.50\n2,3.00\n"); code != http.StatusOK {
+			t.Fatalf("publish %s = %d", d, code)
 		}
 	}
-	if _, err := pub("beta", "item_id,price\n1,-1.00\n"); err == nil {
+	if code := admin.publish(t, "beta.shop.items", "replace", "item_id,price\n1,-1.00\n"); code/100 == 2 {
 		t.Fatal("publish of a negative price: no error, want the gate to fail")
 	}
 	m := &accessMesh{p: p, tokens: map[string]string{}}
-	for name, g := range map[string]access.Grant{
-		"cara": {Role: access.RoleConsumer, Domain: "alpha"},
-		"bob":  {Role: access.RoleOwner, Domain: "beta"},
-		"dan":  {Role: access.RolePublisher, Domain: "alpha"},
-		"erin": {Role: access.RoleOwner, Domain: "gamma"},
+	for name, g := range map[string]struct {
+		role   access.Role
+		domain string
+	}{
+		"cara": {access.RoleConsumer, "alpha"},
+		"bob":  {access.RoleOwner, "beta"},
+		"dan":  {access.RolePublisher, "alpha"},
+		"erin": {access.RoleOwner, "gamma"},
 	} {
-		_, secret, err := p.Access.CreateToken(ctx, "test", name, nil, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g.Subject = name
-		if _, err := p.Access.AddGrant(ctx, "test", g); err != nil {
-			t.Fatal(err)
-		}
-		m.tokens[name] = secret
+		m.tokens[name], _ = admin.newToken(t, name)
+		admin.grant(t, g.role, name, g.domain, "")
 	}
 	m.srv = httptest.NewServer(p.Handler())
 	t.Cleanup(m.srv.Close)
 	return m
 }
 
-// accessUser is a browser signed in to the portal.
+// accessUser is a browser signed in to the portal, with the session's CSRF
+// token.
 type accessUser struct {
 	t    *testing.T
-	c    *http.Client
-	base string
+	b    *browser
 	CSRF string
 }
-
-var csrfAttr = regexp.MustCompile(`data-csrf="([^"]+)"`)
 
 // signIn signs name in with its token and reads the session's CSRF token.
 func (m *accessMesh) signIn(t *testing.T, name string) *accessUser {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	u := &accessUser{t: t, base: m.srv.URL, c: &http.Client{Jar: jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	code, _, h := u.send("POST", "/signin", url.Values{"token": {m.tokens[name]}})
-	if code != http.StatusSeeOther || h.Get("Location") != "/" {
-		t.Fatalf("sign in as %s = %d to %q, want 303 to /", name, code, h.Get("Location"))
+	b, to := signInTo(t, m.srv, m.tokens[name])
+	if to != "/" {
+		t.Fatalf("sign in as %s went to %q, want /", name, to)
 	}
-	code, body := u.get("/")
-	mm := csrfAttr.FindStringSubmatch(body)
-	if code != http.StatusOK || mm == nil {
-		t.Fatalf("GET / as %s = %d without a CSRF token", name, code)
-	}
-	u.CSRF = mm[1]
-	return u
+	return &accessUser{t: t, b: b, CSRF: b.CSRF()}
 }
 
+// anonymous is a browser without a session.
+func (m *accessMesh) anonymous(t *testing.T) *accessUser {
+	return &accessUser{t: t, b: browserOf(t, m.srv, false)}
+}
+
+// send GETs path (form nil) or POSTs form as it is.
 func (u *accessUser) send(method, path string, form url.Values) (int, string, http.Header) {
 	u.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	var pg page
+	if form == nil {
+		pg = u.b.do(u.t, method, path, nil)
+	} else {
+		pg = u.b.do(u.t, method, path, strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
 	}
-	req, err := http.NewRequest(method, u.base+path, body)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	res, err := u.c.Do(req)
-	if err != nil {
-		u.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	return res.StatusCode, string(b), res.Header
+	return pg.Status, pg.Body, pg.Header
 }
 
 func (u *accessUser) get(path string) (int, string) {

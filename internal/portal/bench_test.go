@@ -3,8 +3,6 @@ package portal_test
 import (
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -13,18 +11,8 @@ import (
 // HTTP client that carries the session cookie.
 func portalClient(tb testing.TB, d *demoMesh, who string) *http.Client {
 	tb.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	res, err := c.PostForm(d.url+"/signin", url.Values{"token": {d.tokens[who]}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	_ = res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/" {
-		tb.Fatalf("sign in as %s: %d at %s", who, res.StatusCode, res.Request.URL)
-	}
-	return c
+	b, _ := signInTo(tb, d.srv, d.tokens[who])
+	return b.c
 }
 
 // fetch GETs path with c and fails unless it answers 200.

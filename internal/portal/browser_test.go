@@ -40,6 +40,7 @@ type browserMesh struct {
 // demoMesh is a platform seeded with the demo mesh, served on loopback.
 type demoMesh struct {
 	p      *platform.Platform
+	srv    *httptest.Server
 	url    string
 	tokens map[string]string // demo principal → token
 }
@@ -47,13 +48,7 @@ type demoMesh struct {
 func newDemoMesh(tb testing.TB) *demoMesh {
 	tb.Helper()
 	ctx := context.Background()
-	c := platform.Defaults(tb.TempDir())
-	c.MemoryLimit, c.Threads, c.FreshnessInterval = "1GB", 2, 0
-	p, err := platform.Open(ctx, c)
-	if err != nil {
-		tb.Fatalf("platform.Open: %v", err)
-	}
-	tb.Cleanup(func() { _ = p.Close() })
+	p := openPlatform(tb, func(c *platform.Config) { c.FreshnessInterval = 0 })
 	if err := demo.Seed(platform.AsAdmin(ctx), p.Applier, p.Publisher, 0.01, slog.New(slog.DiscardHandler)); err != nil {
 		tb.Fatalf("demo.Seed: %v", err)
 	}
@@ -63,7 +58,7 @@ func newDemoMesh(tb testing.TB) *demoMesh {
 	}
 	srv := httptest.NewServer(p.Handler())
 	tb.Cleanup(srv.Close)
-	d := &demoMesh{p: p, url: srv.URL, tokens: map[string]string{}}
+	d := &demoMesh{p: p, srv: srv, url: srv.URL, tokens: map[string]string{}}
 	for _, tk := range ts {
 		d.tokens[tk.Principal] = tk.Secret
 	}

@@ -108,39 +108,22 @@ func newTestMesh(t testing.TB, opts ...meshOption) *testMesh {
 		f(&o)
 	}
 	ctx := context.Background()
-	cfg := platform.Defaults(t.TempDir())
-	cfg.MemoryLimit = "1GB"
-	cfg.Threads = 2
-	cfg.FreshnessInterval = 0
-	cfg.NoPortal = true // the portal under test is built below, with its own clock
-	for _, f := range o.platform {
-		f(&cfg)
-	}
-	p, err := platform.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("platform.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("platform.Close: %v", err)
-		}
-	})
+	edits := append([]func(*platform.Config){func(c *platform.Config) {
+		c.FreshnessInterval = 0
+		c.NoPortal = true // the portal under test is built below, with its own clock
+	}}, o.platform...)
+	p := openPlatform(t, edits...)
 	m := &testMesh{P: p, Clock: newFakeClock(), Tokens: map[string]string{adminName: p.AdminSecret}}
 
 	pc := portal.Config{API: p.API, Access: p.Access, Audit: p.Audit, Now: m.Clock.Now, Secure: o.tls}
 	for _, f := range o.portal {
 		f(&pc)
 	}
+	var err error
 	if m.Portal, err = portal.New(ctx, pc); err != nil {
 		t.Fatalf("portal.New: %v", err)
 	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAPIPath(r.URL.Path) {
-			p.API.ServeHTTP(w, r)
-			return
-		}
-		m.Portal.ServeHTTP(w, r)
-	})
+	h := platform.Serve(p.API, m.Portal)
 	if o.tls {
 		m.Srv = httptest.NewTLSServer(h)
 	} else {
@@ -161,10 +144,26 @@ func newTestMesh(t testing.TB, opts ...meshOption) *testMesh {
 	return m
 }
 
-// isAPIPath is platform.Handler's split between the API and the portal.
-func isAPIPath(path string) bool {
-	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/iceberg/") ||
-		path == "/healthz" || path == "/metrics"
+// openPlatform opens a platform over a temporary directory, sized for
+// tests (1 GB, 2 threads) and edited by edits, and closes it at the end.
+func openPlatform(t testing.TB, edits ...func(*platform.Config)) *platform.Platform {
+	t.Helper()
+	cfg := platform.Defaults(t.TempDir())
+	cfg.MemoryLimit = "1GB"
+	cfg.Threads = 2
+	for _, f := range edits {
+		f(&cfg)
+	}
+	p, err := platform.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("platform.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("platform.Close: %v", err)
+		}
+	})
+	return p
 }
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -176,10 +175,15 @@ func readTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
-// callAPI calls the REST API in process with token ("": none) and returns
-// the status and body. A body that is not []byte or io.Reader is sent as
-// JSON.
-func (m *testMesh) callAPI(t testing.TB, token, method, path, contentType string, body any) (int, []byte) {
+// apiAs calls the REST API in process (h) with one token ("": none).
+type apiAs struct {
+	h     http.Handler
+	token string
+}
+
+// call sends the request and returns the status and body. A body that is
+// not []byte or io.Reader is sent as JSON.
+func (a apiAs) call(t testing.TB, method, path, contentType string, body any) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -199,30 +203,98 @@ func (m *testMesh) callAPI(t testing.TB, token, method, path, contentType string
 		}
 	}
 	req := httptest.NewRequest(method, path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	rec := httptest.NewRecorder()
-	m.P.API.ServeHTTP(rec, req)
+	a.h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.Bytes()
 }
 
-// admin calls the REST API as the admin, wants a 2xx and decodes the JSON
-// answer into out (nil: discard).
-func (m *testMesh) admin(t testing.TB, method, path, contentType string, body, out any) {
+// must is call that wants a 2xx; it decodes the JSON answer into out (nil:
+// do not) and returns the body.
+func (a apiAs) must(t testing.TB, method, path, contentType string, body, out any) []byte {
 	t.Helper()
-	code, b := m.callAPI(t, m.Tokens[adminName], method, path, contentType, body)
+	code, b := a.call(t, method, path, contentType, body)
 	if code/100 != 2 {
-		t.Fatalf("%s %s as admin = %d\n%s", method, path, code, b)
+		t.Fatalf("%s %s = %d\n%s", method, path, code, b)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("%s %s: %v\n%s", method, path, err, b)
 		}
 	}
+	return b
+}
+
+// newToken makes a token for a new principal (with groups) and returns its
+// secret and id.
+func (a apiAs) newToken(t testing.TB, name string, groups ...string) (secret, id string) {
+	t.Helper()
+	var out struct {
+		Token  access.Token `json:"token"`
+		Secret string       `json:"secret"`
+	}
+	a.must(t, "POST", "/api/v1/tokens", "", httpapi.TokenRequest{Principal: name, Groups: groups}, &out)
+	if out.Secret == "" || out.Token.ID == "" {
+		t.Fatalf("token for %s: no secret or id", name)
+	}
+	return out.Secret, out.Token.ID
+}
+
+// grant grants role to subject (a principal or group:NAME) on domain
+// (and product; "" for the whole domain).
+func (a apiAs) grant(t testing.TB, role access.Role, subject, domain, product string) {
+	t.Helper()
+	a.must(t, "POST", "/api/v1/grants", "", httpapi.GrantRequest{Role: role, Subject: subject, Domain: domain, Product: product}, nil)
+}
+
+// applySpec applies one spec file.
+func (a apiAs) applySpec(t testing.TB, name string, spec []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, err := mw.CreateFormFile("spec", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(spec)
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a.must(t, "POST", "/api/v1/apply", mw.FormDataContentType(), buf.Bytes(), nil)
+}
+
+// publish replaces the rows of table (domain.product.table) with csv and
+// returns the status.
+func (a apiAs) publish(t testing.TB, table, mode, csv string) int {
+	t.Helper()
+	parts := strings.Split(table, ".")
+	if len(parts) != 3 {
+		t.Fatalf("publish: %q is not domain.product.table", table)
+	}
+	code, _ := a.call(t, "POST", "/api/v1/products/"+parts[0]+"/"+parts[1]+"/tables/"+parts[2]+"/publish?mode="+mode,
+		"text/csv", []byte(csv))
+	return code
+}
+
+// callAPI calls the REST API with token ("": none).
+func (m *testMesh) callAPI(t testing.TB, token, method, path, contentType string, body any) (int, []byte) {
+	t.Helper()
+	return apiAs{m.P.API, token}.call(t, method, path, contentType, body)
+}
+
+// adminAPI is the REST API as the admin.
+func (m *testMesh) adminAPI() apiAs { return apiAs{m.P.API, m.Tokens[adminName]} }
+
+// admin calls the REST API as the admin, wants a 2xx and decodes the JSON
+// answer into out (nil: discard).
+func (m *testMesh) admin(t testing.TB, method, path, contentType string, body, out any) {
+	t.Helper()
+	m.adminAPI().must(t, method, path, contentType, body, out)
 }
 
 // token makes a token for a new principal (with groups) and returns its
@@ -236,15 +308,7 @@ func (m *testMesh) token(t testing.TB, name string, groups ...string) string {
 // tokenWithID is token that also returns the token's id (to revoke it).
 func (m *testMesh) tokenWithID(t testing.TB, name string, groups ...string) (secret, id string) {
 	t.Helper()
-	var out struct {
-		Token  access.Token `json:"token"`
-		Secret string       `json:"secret"`
-	}
-	m.admin(t, "POST", "/api/v1/tokens", "", httpapi.TokenRequest{Principal: name, Groups: groups}, &out)
-	if out.Secret == "" || out.Token.ID == "" {
-		t.Fatalf("token for %s: no secret or id", name)
-	}
-	return out.Secret, out.Token.ID
+	return m.adminAPI().newToken(t, name, groups...)
 }
 
 // revoke revokes a token by id.
@@ -253,38 +317,24 @@ func (m *testMesh) revoke(t testing.TB, id string) {
 	m.admin(t, "DELETE", "/api/v1/tokens/"+url.PathEscape(id), "", nil, nil)
 }
 
-// grant grants role to subject (a principal or group:NAME) on domain
-// (and product; "" for the whole domain).
+// grant grants role to subject on domain (and product).
 func (m *testMesh) grant(t testing.TB, role access.Role, subject, domain, product string) {
 	t.Helper()
-	m.admin(t, "POST", "/api/v1/grants", "", httpapi.GrantRequest{Role: role, Subject: subject, Domain: domain, Product: product}, nil)
+	m.adminAPI().grant(t, role, subject, domain, product)
 }
 
 // applySpec applies one spec file as the admin.
 func (m *testMesh) applySpec(t testing.TB, name string, spec []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	w, err := mw.CreateFormFile("spec", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = w.Write(spec)
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	m.admin(t, "POST", "/api/v1/apply", mw.FormDataContentType(), buf.Bytes(), nil)
+	m.adminAPI().applySpec(t, name, spec)
 }
 
 // publishCSV replaces the rows of table (domain.product.table) with csv, as the admin.
 func (m *testMesh) publishCSV(t testing.TB, table, csv string) {
 	t.Helper()
-	parts := strings.Split(table, ".")
-	if len(parts) != 3 {
-		t.Fatalf("publishCSV: %q is not domain.product.table", table)
+	if code := m.adminAPI().publish(t, table, "replace", csv); code/100 != 2 {
+		t.Fatalf("publish %s as admin = %d", table, code)
 	}
-	m.admin(t, "POST", "/api/v1/products/"+parts[0]+"/"+parts[1]+"/tables/"+parts[2]+"/publish?mode=replace",
-		"text/csv", []byte(csv), nil)
 }
 
 // auditEvents returns every audit record, oldest first, after flushing the log.
@@ -340,7 +390,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // browser is a scripted browser of the mesh: a cookie jar, no redirects
 // followed (tests look at them), and the CSRF token of the last page seen.
 type browser struct {
-	m    *testMesh
+	base string // the server's URL
 	c    *http.Client
 	csrf string // from the last page with <body data-csrf="...">
 }
@@ -348,14 +398,23 @@ type browser struct {
 // newBrowser returns a browser with no cookies.
 func (m *testMesh) newBrowser(t testing.TB) *browser {
 	t.Helper()
+	return browserOf(t, m.Srv, false)
+}
+
+// browserOf returns a browser of srv with no cookies that follows
+// redirects only when follow.
+func browserOf(t testing.TB, srv *httptest.Server, follow bool) *browser {
+	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := *m.Srv.Client()
+	c := *srv.Client()
 	c.Jar = jar
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{m: m, c: &c}
+	if !follow {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return &browser{base: srv.URL, c: &c}
 }
 
 // signIn returns a browser signed in as name (a key of m.Tokens) with its
@@ -372,7 +431,15 @@ func (m *testMesh) signIn(t testing.TB, name string) *browser {
 // signInWith returns a browser signed in with a token secret.
 func (m *testMesh) signInWith(t testing.TB, token string) *browser {
 	t.Helper()
-	b := m.newBrowser(t)
+	b, _ := signInTo(t, m.Srv, token)
+	return b
+}
+
+// signInTo signs in to srv's portal with token and returns the browser,
+// its CSRF token known, and where sign-in sent it.
+func signInTo(t testing.TB, srv *httptest.Server, token string) (*browser, string) {
+	t.Helper()
+	b := browserOf(t, srv, false)
 	pg := b.postNoCSRF(t, "/signin", url.Values{"token": {token}})
 	if pg.Status != http.StatusSeeOther {
 		t.Fatalf("sign-in = %d, want 303\n%s", pg.Status, clip(pg.Body))
@@ -381,7 +448,7 @@ func (m *testMesh) signInWith(t testing.TB, token string) *browser {
 	if b.csrf == "" {
 		t.Fatal("the home page carries no CSRF token")
 	}
-	return b
+	return b, pg.Header.Get("Location")
 }
 
 // page is a finished exchange.
@@ -396,16 +463,22 @@ var bodyCSRF = regexp.MustCompile(`data-csrf="([^"]*)"`)
 // do sends a request from the browser; hdr holds header names and values in pairs.
 func (b *browser) do(t testing.TB, method, path string, body io.Reader, hdr ...string) page {
 	t.Helper()
-	req, err := http.NewRequest(method, b.m.Srv.URL+path, body)
+	req, err := http.NewRequest(method, b.base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	return b.send(t, req)
+}
+
+// send sends a prepared request from the browser.
+func (b *browser) send(t testing.TB, req *http.Request) page {
+	t.Helper()
 	res, err := b.c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	rb, err := io.ReadAll(res.Body)
@@ -448,7 +521,7 @@ func (b *browser) postNoCSRF(t testing.TB, path string, form url.Values, hdr ...
 
 // cookie returns the browser's cookie named name for the mesh, or nil.
 func (b *browser) cookie(name string) *http.Cookie {
-	u, _ := url.Parse(b.m.Srv.URL + "/")
+	u, _ := url.Parse(b.base + "/")
 	for _, c := range b.c.Jar.Cookies(u) {
 		if c.Name == name {
 			return c
@@ -459,7 +532,7 @@ func (b *browser) cookie(name string) *http.Cookie {
 
 // setCookie plants a cookie in the browser.
 func (b *browser) setCookie(c *http.Cookie) {
-	u, _ := url.Parse(b.m.Srv.URL + "/")
+	u, _ := url.Parse(b.base + "/")
 	b.c.Jar.SetCookies(u, []*http.Cookie{c})
 }
 

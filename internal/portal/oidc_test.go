@@ -409,7 +409,7 @@ func TestOIDCSessionEndsWithIDToken(t *testing.T) {
 // lastCookies returns the browser's cookies sent to path.
 func (b *browser) lastCookies(t *testing.T, path string) []*http.Cookie {
 	t.Helper()
-	u, err := url.Parse(b.m.Srv.URL + path)
+	u, err := url.Parse(b.base + path)
 	if err != nil {
 		t.Fatal(err)
 	}

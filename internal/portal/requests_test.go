@@ -206,9 +206,7 @@ func TestAccessDeny(t *testing.T) {
 
 func TestAccessPagesNeedSession(t *testing.T) {
 	m := accessMeshNew(t)
-	anon := &accessUser{t: t, base: m.srv.URL, c: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
+	anon := m.anonymous(t)
 	for _, path := range []string{"/access", "/access/request", "/inbox", "/owner"} {
 		code, _, h := anon.send("GET", path, nil)
 		if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/signin?next=") {

@@ -5,17 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/meshwork/meshwork/internal/access"
-	"github.com/meshwork/meshwork/internal/httpapi"
 	"github.com/meshwork/meshwork/internal/platform"
 )
 
@@ -91,21 +87,7 @@ type wsMesh struct {
 
 func workspaceMesh(t *testing.T, edit ...func(*platform.Config)) *wsMesh {
 	t.Helper()
-	cfg := platform.Defaults(t.TempDir())
-	cfg.MemoryLimit = "1GB"
-	cfg.Threads = 2
-	for _, f := range edit {
-		f(&cfg)
-	}
-	p, err := platform.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("platform.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("platform.Close: %v", err)
-		}
-	})
+	p := openPlatform(t, edit...)
 	if p.Portal == nil {
 		t.Fatal("the platform serves no portal")
 	}
@@ -113,25 +95,14 @@ func workspaceMesh(t *testing.T, edit ...func(*platform.Config)) *wsMesh {
 	m.srv = httptest.NewServer(p.Handler())
 	t.Cleanup(m.srv.Close)
 
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("spec", "orders.yaml")
-	fw.Write([]byte(wsSpec))
-	mw.Close()
-	m.apiCall(t, m.admin, "POST", "/api/v1/apply", mw.FormDataContentType(), &body, http.StatusOK, nil)
-
+	admin := apiAs{p.API, m.admin}
+	admin.applySpec(t, "orders.yaml", []byte(wsSpec))
 	csv := "id,email,amount\n1," + wsEmails[0] + ",10.50\n2," + wsEmails[1] + ",11.50\n3," + wsEmails[2] + ",12.50\n"
-	m.apiCall(t, m.admin, "POST", "/api/v1/products/sales/orders/tables/orders/publish?mode=replace", "text/csv",
-		strings.NewReader(csv), http.StatusOK, nil)
-
-	var tok struct {
-		Secret string `json:"secret"`
+	if code := admin.publish(t, "sales.orders.orders", "replace", csv); code != http.StatusOK {
+		t.Fatalf("publish sales.orders.orders = %d", code)
 	}
-	m.apiCall(t, m.admin, "POST", "/api/v1/tokens", "application/json",
-		jsonBody(t, httpapi.TokenRequest{Principal: "cora"}), http.StatusCreated, &tok)
-	m.consumer = tok.Secret
-	m.apiCall(t, m.admin, "POST", "/api/v1/grants", "application/json",
-		jsonBody(t, httpapi.GrantRequest{Role: access.RoleConsumer, Subject: "cora", Domain: "sales"}), http.StatusCreated, nil)
+	m.consumer, _ = admin.newToken(t, "cora")
+	admin.grant(t, access.RoleConsumer, "cora", "sales", "")
 	return m
 }
 
@@ -144,56 +115,23 @@ func jsonBody(t *testing.T, v any) io.Reader {
 	return bytes.NewReader(b)
 }
 
-// apiCall calls the REST API with token and wants status; out (if not nil) gets the JSON answer.
-func (m *wsMesh) apiCall(t *testing.T, token, method, path, ct string, body io.Reader, want int, out any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, m.srv.URL+path, body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", ct)
-	res, err := m.srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		t.Fatalf("%s %s = %d, want %d\n%s", method, path, res.StatusCode, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v\n%s", method, path, err, b)
-		}
-	}
-}
-
-// wsBrowser is a signed-in browser: a cookie jar and the page's CSRF token.
+// wsBrowser is a browser signed in to the workspace mesh; it follows
+// redirects.
 type wsBrowser struct {
-	m    *wsMesh
-	c    *http.Client
-	csrf string
+	m *wsMesh
+	*browser
 }
 
-var wsCSRF = regexp.MustCompile(`data-csrf="([^"]+)"`)
-
-// signIn signs in with token through the portal's form.
 func (m *wsMesh) signIn(t *testing.T, token string) *wsBrowser {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	res, err := c.PostForm(m.srv.URL+"/signin", url.Values{"token": {token}, "next": {"/sql"}})
-	if err != nil {
-		t.Fatal(err)
+	b := browserOf(t, m.srv, true)
+	pg := b.postNoCSRF(t, "/signin", url.Values{"token": {token}, "next": {"/sql"}})
+	if pg.Status != http.StatusOK || b.csrf == "" {
+		t.Fatalf("sign in = %d, want the SQL page with a CSRF token\n%.2000s", pg.Status, pg.Body)
 	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	sub := wsCSRF.FindSubmatch(b)
-	if res.StatusCode != http.StatusOK || sub == nil {
-		t.Fatalf("sign in = %d (at %s), want the SQL page with a CSRF token\n%.2000s", res.StatusCode, res.Request.URL, b)
-	}
-	return &wsBrowser{m: m, c: c, csrf: string(sub[1])}
+	return &wsBrowser{m: m, browser: b}
 }
 
-// wsAnswer is a finished exchange with the portal.
 type wsAnswer struct {
 	status int
 	header http.Header
@@ -202,16 +140,8 @@ type wsAnswer struct {
 
 func (b *wsBrowser) do(t *testing.T, req *http.Request) wsAnswer {
 	t.Helper()
-	res, err := b.c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read: %v", req.Method, req.URL.Path, err)
-	}
-	return wsAnswer{status: res.StatusCode, header: res.Header, body: body}
+	pg := b.send(t, req)
+	return wsAnswer{status: pg.Status, header: pg.Header, body: []byte(pg.Body)}
 }
 
 func (b *wsBrowser) get(t *testing.T, path string) wsAnswer {
