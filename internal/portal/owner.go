@@ -2,7 +2,6 @@ package portal
 
 import (
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -125,7 +124,7 @@ func (p *Portal) handleOwner(w http.ResponseWriter, r *http.Request, v *view) {
 // sets the latest verdict and returns the failed runs.
 func (p *Portal) productQuality(v *view, op *ownerProduct) []failedRun {
 	var pg httpapi.Page
-	path := "/api/v1/products/" + url.PathEscape(op.Domain) + "/" + url.PathEscape(op.Name) + "/page"
+	path := productPath(op.Domain, op.Name, "/page")
 	if err := v.api.call("GET", path, nil, nil, &pg); err != nil {
 		op.Problem = asAPIError(err).Message
 		return nil

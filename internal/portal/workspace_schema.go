@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -97,7 +96,7 @@ func (p *Portal) productTables(v *view, ps httpapi.ProductSummary) []schemaTable
 	var page struct {
 		DataDictionary []httpapi.PageTable `json:"dataDictionary"`
 	}
-	path := "/api/v1/products/" + url.PathEscape(ps.Domain) + "/" + url.PathEscape(ps.Name) + "/page"
+	path := productPath(ps.Domain, ps.Name, "/page")
 	if err := v.api.call("GET", path, nil, nil, &page); err != nil {
 		return nil
 	}
