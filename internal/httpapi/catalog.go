@@ -10,6 +10,7 @@ import (
 	"github.com/meshwork/meshwork/internal/lake"
 	"github.com/meshwork/meshwork/internal/registry"
 	"github.com/meshwork/meshwork/internal/schema"
+	"github.com/meshwork/meshwork/internal/usage"
 )
 
 // ProductSummary is one entry of the product listing.
@@ -26,6 +27,9 @@ type ProductSummary struct {
 	// product it may only discover is listed with false, so that a client
 	// can offer to request access.
 	Readable bool `json:"readable"`
+	// Usage is the product's successful queries (and their distinct
+	// principals) over the last 30 days; absent when no usage is kept.
+	Usage *usage.Use `json:"usage,omitempty"`
 }
 
 func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +48,13 @@ func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 		k := t.Domain + "." + t.Product
 		byProduct[k] = append(byProduct[k], k+"."+t.Name)
 	}
+	var used map[string]usage.Use
+	if u := s.page.Usage; u != nil {
+		if used, err = u.Totals(r.Context(), pageDays, time.Now()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	who, _ := access.FromContext(r.Context())
 	out := make([]ProductSummary, 0, len(ps))
 	for _, p := range ps {
@@ -56,9 +67,14 @@ func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 		if tables == nil {
 			tables = []string{}
 		}
-		out = append(out, ProductSummary{Domain: p.Domain, Name: p.Name, ID: p.SpecID, Status: p.Status,
+		sum := ProductSummary{Domain: p.Domain, Name: p.Name, ID: p.SpecID, Status: p.Status,
 			Description: p.Description, Team: p.Team, Tables: tables, UpdatedAt: p.UpdatedAt,
-			Readable: s.access.Can(r.Context(), who, access.ActionRead, res)})
+			Readable: s.access.Can(r.Context(), who, access.ActionRead, res)}
+		if used != nil {
+			u := used[p.Domain+"."+p.Name]
+			sum.Usage = &u
+		}
+		out = append(out, sum)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"products": out})
 }

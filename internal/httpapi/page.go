@@ -36,6 +36,9 @@ type PageSources struct {
 type PageUsage interface {
 	Summary(ctx context.Context, domain, product string, days int, now time.Time) (usage.Summary, error)
 	Top(ctx context.Context, domain, product string, limit int) ([]usage.Frequent, error)
+	// Totals is every product's use over days days, keyed domain.product,
+	// for the catalog's listing.
+	Totals(ctx context.Context, days int, now time.Time) (map[string]usage.Use, error)
 }
 
 // PageFreshness reports the freshness of a product's tables. The value is

@@ -361,6 +361,20 @@ func TestPageUsage(t *testing.T) {
 			t.Errorf("frequent %q last seen %v, want within the last minute", f.Fingerprint, f.LastSeen)
 		}
 	}
+	// The listing ranks products by the same counts.
+	var list struct {
+		Products []httpapi.ProductSummary `json:"products"`
+	}
+	lr := reader.do(t, "GET", "/api/v1/products", nil)
+	if err := json.Unmarshal(lr.body, &list); err != nil || lr.status != http.StatusOK {
+		t.Fatalf("GET /api/v1/products = %d, %v", lr.status, err)
+	}
+	for _, p := range list.Products {
+		if p.Domain+"."+p.Name == "market.stalls" && (p.Usage == nil || p.Usage.Queries != 4 || p.Usage.Consumers != 2) {
+			t.Errorf("listing usage of market.stalls = %+v, want 4 queries by 2", p.Usage)
+		}
+	}
+
 	// Anonymised: no principal and no literal.
 	for _, s := range []string{"market-reader", `"admin"`, secretLiteral, "8841"} {
 		if bytes.Contains(body, []byte(s)) {

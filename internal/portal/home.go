@@ -16,9 +16,10 @@ type domainProducts struct {
 }
 
 type homeData struct {
-	Domains []domainProducts
-	Recent  []httpapi.ProductSummary
-	Search  searchForm
+	Domains  []domainProducts
+	Recent   []httpapi.ProductSummary
+	MostUsed []httpapi.ProductSummary // queried in the last 30 days, most queries first
+	Search   searchForm
 }
 
 func (p *Portal) listProducts(v *view) ([]httpapi.ProductSummary, error) {
@@ -51,6 +52,15 @@ func (p *Portal) handleHome(w http.ResponseWriter, r *http.Request, v *view) {
 	sort.SliceStable(d.Recent, func(i, j int) bool { return d.Recent[i].UpdatedAt.After(d.Recent[j].UpdatedAt) })
 	if len(d.Recent) > 5 {
 		d.Recent = d.Recent[:5]
+	}
+	for _, x := range ps {
+		if x.Usage != nil && x.Usage.Queries > 0 {
+			d.MostUsed = append(d.MostUsed, x)
+		}
+	}
+	sort.SliceStable(d.MostUsed, func(i, j int) bool { return d.MostUsed[i].Usage.Queries > d.MostUsed[j].Usage.Queries })
+	if len(d.MostUsed) > 5 {
+		d.MostUsed = d.MostUsed[:5]
 	}
 	p.render(w, r, http.StatusOK, "home", "", pageData{Title: "Data products", Nav: "home", View: v, Data: d})
 }

@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,4 +112,26 @@ func TestProductDescriptionEscaped(t *testing.T) {
 	pg := m.signIn(t, consumerName).get(t, "/").wantStatus(t, http.StatusOK)
 	pg.wantContains(t, "sales.evil", "&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;bold&lt;/b&gt;")
 	pg.wantLacks(t, "<script>alert(1)", "<b>bold</b>")
+}
+
+func TestHomeMostUsed(t *testing.T) {
+	t.Parallel()
+	m := newTestMesh(t)
+	b := m.signIn(t, consumerName)
+	b.get(t, "/").wantContains(t, "No product has been queried in the last 30 days.")
+	for range 2 {
+		if code, body := m.callAPI(t, m.Tokens[consumerName], "POST", "/api/v1/query", "", map[string]string{"sql": "SELECT count(*) FROM sales.orders.orders"}); code != http.StatusOK {
+			t.Fatalf("query = %d\n%s", code, body)
+		}
+	}
+	if err := m.P.Usage.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pg := b.get(t, "/").wantStatus(t, http.StatusOK)
+	pg.wantContains(t, `<h2 id="used-h">Most used</h2>`, "2 queries by 1 in 30 days")
+	pg.wantLacks(t, "No product has been queried")
+	used := pg.Body[strings.Index(pg.Body, `id="used-h"`):]
+	if !strings.Contains(used, `href="/products/sales/orders"`) {
+		t.Errorf("most used does not link sales.orders:\n%s", clip(used))
+	}
 }
