@@ -33,12 +33,6 @@ func productMesh(t *testing.T, specs ...string) *productEnv {
 // adminAPI is the REST API as the admin.
 func (e *productEnv) adminAPI() apiAs { return apiAs{e.p.API, e.admin} }
 
-// api calls the REST API as the admin and wants a 2xx.
-func (e *productEnv) api(t *testing.T, method, path, contentType string, body []byte) []byte {
-	t.Helper()
-	return e.adminAPI().must(t, method, path, contentType, body, nil)
-}
-
 func (e *productEnv) apply(t *testing.T, name, spec string) {
 	t.Helper()
 	e.adminAPI().applySpec(t, name, []byte(spec))
